@@ -1,0 +1,213 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Satcar.Components;
+using Satcar.Runtime.Hosting;
+
+namespace Satcar.Cli.Commands;
+
+/// <summary>
+/// <c>satcar run</c>: the runtime, configured with daprd's flags and environment variables
+/// (https://docs.dapr.io/reference/arguments-annotations-overview/) plus <c>--app-url</c> for an app on another host.
+/// </summary>
+internal static class RunCommand
+{
+    /// <summary>daprd flags satcar accepts so existing command lines keep working, but does not act on yet.</summary>
+    private static readonly string[] s_ignoredFlags =
+    [
+        "--mode", "--enable-metrics", "--metrics-listen-address", "--enable-profiling", "--placement-host-address",
+        "--scheduler-host-address", "--sentry-address", "--control-plane-address", "--control-plane-trust-domain",
+        "--control-plane-namespace", "--enable-mtls", "--app-max-concurrency", "--dapr-public-port",
+        "--dapr-public-listen-address", "--allowed-origins", "--read-buffer-size", "--dapr-http-read-buffer-size",
+        "--unix-domain-socket", "--log-file", "--dapr-block-shutdown-duration", "--disable-init-endpoints",
+        "--app-binding-options-timeout", "--hot-reload-reconcile-interval", "--dapr-internal-grpc-listen-address",
+        "--enable-app-health-check", "--app-health-check-path", "--app-health-probe-interval",
+        "--app-health-probe-timeout", "--app-health-threshold", "--app-ssl",
+    ];
+
+    public static Command Create()
+    {
+        var flags = new RunFlags();
+        var command = new Command("run", "Run a satcar: the Dapr HTTP API for one app, with its components.");
+        foreach (var option in flags.All)
+        {
+            command.Options.Add(option);
+        }
+
+        var ignored = s_ignoredFlags.Select(name => new Option<string?>(name)
+        {
+            Description = "Accepted for compatibility with daprd; has no effect yet.",
+            Arity = ArgumentArity.ZeroOrOne,
+            Hidden = true,
+        }).ToList();
+        foreach (var option in ignored)
+        {
+            command.Options.Add(option);
+        }
+
+        command.Validators.Add(result => flags.Validate(result));
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = flags.ToOptions(parse);
+            foreach (var option in ignored.Where(o => parse.GetResult(o) is not null))
+            {
+                Console.Error.WriteLine($"satcar run: {option.Name} is accepted for daprd compatibility but has no effect in this version");
+            }
+
+            return await RunAsync(options, cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(SatcarOptions options, CancellationToken cancellationToken)
+    {
+        SatcarHost host;
+        try
+        {
+            host = await SatcarHost.StartAsync(options, BuiltInComponents.CreateRegistry(), cancellationToken: cancellationToken);
+        }
+        catch (SatcarStartException e)
+        {
+            Console.Error.WriteLine($"satcar run: cannot start the satcar for app '{options.AppId}':");
+            foreach (var problem in e.Problems)
+            {
+                Console.Error.WriteLine($"  {problem}");
+            }
+
+            return ExitCodes.Failure;
+        }
+
+        await using (host)
+        {
+            await host.WaitForShutdownAsync(CancellationToken.None);
+        }
+
+        return Environment.ExitCode;
+    }
+
+    /// <summary>The flags of <c>satcar run</c>, and their translation into <see cref="SatcarOptions"/>.</summary>
+    private sealed class RunFlags
+    {
+        public readonly Option<string> AppId = new("--app-id") { Description = "The app's id: the invocation target and the state key prefix." };
+        public readonly Option<int?> AppPort = new("--app-port") { Description = "The port the app listens on." };
+        public readonly Option<string> AppProtocol = new("--app-protocol") { Description = "How the satcar talks to the app: http or https.", DefaultValueFactory = _ => "http" };
+        public readonly Option<string> AppChannelAddress = new("--app-channel-address") { Description = "The host the app listens on.", DefaultValueFactory = _ => "127.0.0.1" };
+        public readonly Option<string?> AppUrl = new("--app-url") { Description = "The full base URL of an app on another host, such as https://app2.example.net." };
+        public readonly Option<int?> DaprHttpPort = new("--dapr-http-port") { Description = "The Dapr HTTP API port (default 3500, or DAPR_HTTP_PORT)." };
+        public readonly Option<int> DaprGrpcPort = new("--dapr-grpc-port") { Description = "The Dapr gRPC API port (reserved).", DefaultValueFactory = _ => 50001 };
+        public readonly Option<int?> DaprInternalGrpcPort = new("--dapr-internal-grpc-port") { Description = "The port other satcars call this one on." };
+        public readonly Option<string?> ListenAddresses = new("--dapr-listen-addresses") { Description = "Comma-separated addresses the API binds to (default: all interfaces)." };
+        public readonly Option<string[]> ResourcesPath = new("--resources-path", "--components-path") { Description = "A folder of resource YAML; repeat it or give a comma-separated list." };
+        public readonly Option<string[]> Config = new("--config") { Description = "A Configuration file; repeatable." };
+        public readonly Option<string> Level = new("--log-level") { Description = "debug, info, warn, error or fatal.", DefaultValueFactory = _ => "info" };
+        public readonly Option<bool> LogAsJson = new("--log-as-json") { Description = "Write logs as JSON." };
+        public readonly Option<string?> MaxBodySize = new("--max-body-size") { Description = "The largest request body accepted, such as 4Mi (default)." };
+        public readonly Option<int?> MaxRequestSizeMb = new("--dapr-http-max-request-size") { Description = "Deprecated: the largest request body in MB; use --max-body-size.", Hidden = true };
+        public readonly Option<bool?> EnableApiLogging = new("--enable-api-logging") { Description = "Log every API call." };
+        public readonly Option<string?> HostAddress = new("--host-address") { Description = "The address other satcars reach this one on (an IP or FQDN; default DAPR_HOST_IP, else detected)." };
+        public readonly Option<int> MetricsPort = new("--metrics-port") { Description = "Reported to Configuration placeholders as DAPR_METRICS_PORT.", DefaultValueFactory = _ => 9090 };
+        public readonly Option<int> ProfilePort = new("--profile-port") { Description = "Reported to Configuration placeholders as DAPR_PROFILE_PORT.", DefaultValueFactory = _ => 7777 };
+        public readonly Option<int> GracefulShutdownSeconds = new("--dapr-graceful-shutdown-seconds") { Description = "How long a shutdown may take.", DefaultValueFactory = _ => 5 };
+
+        public IEnumerable<Option> All =>
+        [
+            AppId, AppPort, AppProtocol, AppChannelAddress, AppUrl, DaprHttpPort, DaprGrpcPort, DaprInternalGrpcPort,
+            ListenAddresses, ResourcesPath, Config, Level, LogAsJson, MaxBodySize, MaxRequestSizeMb, EnableApiLogging,
+            HostAddress, MetricsPort, ProfilePort, GracefulShutdownSeconds,
+        ];
+
+        /// <summary>Checks the values System.CommandLine cannot type-check; each error names its flag.</summary>
+        public void Validate(CommandResult result)
+        {
+            if (result.GetValue(Level) is { } level && ParseLogLevel(level) is null)
+            {
+                result.AddError($"--log-level must be one of debug, info, warn, error, fatal; got '{level}'");
+            }
+
+            if (result.GetValue(MaxBodySize) is { } size && !ByteSize.TryParse(size, out _))
+            {
+                result.AddError($"--max-body-size must be a size such as 4Mi, 512Ki or 1048576; got '{size}'");
+            }
+
+            if (result.GetValue(MaxRequestSizeMb) is { } megabytes && megabytes <= 0)
+            {
+                result.AddError($"--dapr-http-max-request-size must be a positive number of MB; got {megabytes}");
+            }
+
+            if (result.GetValue(AppUrl) is { } url && !Uri.TryCreate(url, UriKind.Absolute, out _))
+            {
+                result.AddError($"--app-url must be an absolute URL such as https://app2.example.net; got '{url}'");
+            }
+
+            if (Environment.GetEnvironmentVariable("DAPR_HTTP_PORT") is { Length: > 0 } envPort
+                && result.GetValue(DaprHttpPort) is null
+                && !int.TryParse(envPort, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                result.AddError($"DAPR_HTTP_PORT must be a port number; got '{envPort}'");
+            }
+
+            if (result.GetValue(GracefulShutdownSeconds) < 0)
+            {
+                result.AddError("--dapr-graceful-shutdown-seconds may not be negative");
+            }
+        }
+
+        public SatcarOptions ToOptions(ParseResult parse)
+        {
+            var envPort = Environment.GetEnvironmentVariable("DAPR_HTTP_PORT");
+            var maxBodySize = SatcarOptions.DefaultMaxBodySize;
+            if (parse.GetValue(MaxBodySize) is { } size && ByteSize.TryParse(size, out var parsed))
+            {
+                maxBodySize = parsed;
+            }
+            else if (parse.GetValue(MaxRequestSizeMb) is { } megabytes)
+            {
+                maxBodySize = megabytes * 1024L * 1024L;
+            }
+
+            return new SatcarOptions
+            {
+                AppId = parse.GetValue(AppId) ?? "",
+                AppPort = parse.GetValue(AppPort),
+                AppProtocol = parse.GetValue(AppProtocol)!,
+                AppChannelAddress = parse.GetValue(AppChannelAddress)!,
+                AppUrl = parse.GetValue(AppUrl) is { } url ? new Uri(url, UriKind.Absolute) : null,
+                DaprHttpPort = parse.GetValue(DaprHttpPort)
+                    ?? (envPort is { Length: > 0 } ? int.Parse(envPort, CultureInfo.InvariantCulture) : 3500),
+                DaprGrpcPort = parse.GetValue(DaprGrpcPort),
+                DaprInternalGrpcPort = parse.GetValue(DaprInternalGrpcPort),
+                ListenAddresses = SplitList(parse.GetValue(ListenAddresses) is { } list ? [list] : []),
+                ResourcesPaths = SplitList(parse.GetValue(ResourcesPath) ?? []),
+                ConfigFiles = SplitList(parse.GetValue(Config) ?? []),
+                LogLevel = ParseLogLevel(parse.GetValue(Level)!)!.Value,
+                LogAsJson = parse.GetValue(LogAsJson),
+                MaxBodySize = maxBodySize,
+                EnableApiLogging = parse.GetValue(EnableApiLogging),
+                ApiToken = Environment.GetEnvironmentVariable("DAPR_API_TOKEN"),
+                AppApiToken = Environment.GetEnvironmentVariable("APP_API_TOKEN"),
+                Namespace = Environment.GetEnvironmentVariable("NAMESPACE") ?? "",
+                HostAddress = parse.GetValue(HostAddress) ?? NullIfEmpty(Environment.GetEnvironmentVariable("DAPR_HOST_IP")),
+                MetricsPort = parse.GetValue(MetricsPort),
+                ProfilePort = parse.GetValue(ProfilePort),
+                GracefulShutdown = TimeSpan.FromSeconds(parse.GetValue(GracefulShutdownSeconds)),
+            };
+        }
+
+        private static LogLevel? ParseLogLevel(string text) => text.ToLowerInvariant() switch
+        {
+            "debug" => LogLevel.Debug,
+            "info" => LogLevel.Information,
+            "warn" or "warning" => LogLevel.Warning,
+            "error" => LogLevel.Error,
+            "fatal" => LogLevel.Critical,
+            _ => null,
+        };
+
+        private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+
+        // daprd accepts both repeated flags and comma-separated lists.
+        private static List<string> SplitList(IEnumerable<string> values) =>
+            [.. values.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))];
+    }
+}

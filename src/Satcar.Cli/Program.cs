@@ -1,0 +1,22 @@
+using System.CommandLine;
+using Satcar.Cli;
+using Satcar.Cli.Commands;
+
+var root = new RootCommand("satcar: a Dapr-compatible runtime that can run away from its app (a satellite sidecar).");
+root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(ValidateCommand.Create());
+
+var result = root.Parse(DaprFlags.Normalize(args));
+if (result.Errors.Count > 0)
+{
+    var verb = result.CommandResult.Command.Name;
+    foreach (var error in result.Errors)
+    {
+        Console.Error.WriteLine($"satcar {verb}: {error.Message}");
+    }
+
+    Console.Error.WriteLine($"Run 'satcar {verb} --help' for the flags.");
+    return ExitCodes.Usage;
+}
+
+return await result.InvokeAsync();

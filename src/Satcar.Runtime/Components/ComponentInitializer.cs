@@ -1,0 +1,165 @@
+using Microsoft.Extensions.Logging;
+using Satcar.Runtime.Resources;
+using Satcar.Runtime.State;
+
+namespace Satcar.Runtime.Components;
+
+/// <summary>
+/// Turns component resources into live components: resolves <c>envRef</c> and value templates,
+/// creates each component through the registry and runs its init under <c>initTimeout</c>.
+/// A failed init stops the start unless the resource says <c>ignoreErrors: true</c>, as in daprd.
+/// </summary>
+public sealed partial class ComponentInitializer(
+    ComponentRegistry registry,
+    ComponentStore store,
+    ILoggerFactory loggerFactory,
+    TimeProvider timeProvider)
+{
+    /// <summary>daprd's default <c>initTimeout</c>.</summary>
+    public static readonly TimeSpan DefaultInitTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger<ComponentInitializer>();
+
+    /// <summary>Initialises every component; throws <see cref="ComponentInitException"/> for the first one that fails without <c>ignoreErrors</c>.</summary>
+    public async Task InitializeAsync(IReadOnlyList<ComponentResource> components, string appId, string @namespace, CancellationToken cancellationToken)
+    {
+        // daprd initialises secret stores before everything else, so secretKeyRef can use them.
+        foreach (var resource in components.OrderBy(c => c.Category == "secretstores" ? 0 : 1))
+        {
+            try
+            {
+                await InitializeOneAsync(resource, appId, @namespace, cancellationToken);
+                Log.ComponentLoaded(_logger, resource.Name, resource.Type, resource.Version);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                var reason = e is OperationCanceledException ? $"init did not finish within {resource.InitTimeout ?? DefaultInitTimeout}" : e.Message;
+                if (resource.IgnoreErrors)
+                {
+                    Log.ComponentIgnored(_logger, resource.Name, resource.Type, reason);
+                    continue;
+                }
+
+                throw new ComponentInitException($"component {resource.Name} ({resource.Type}/{resource.Version}) from {resource.File} failed to init: {reason}", e);
+            }
+        }
+    }
+
+    private async Task InitializeOneAsync(ComponentResource resource, string appId, string @namespace, CancellationToken cancellationToken)
+    {
+        if (!registry.TryGet(resource.Type, resource.Version, out var registration))
+        {
+            throw new ComponentConfigurationException($"unknown component type {resource.Type}/{resource.Version}");
+        }
+
+        var metadata = new ComponentMetadata(resource.Name, resource.Type, resource.Version, ResolveMetadata(resource, appId, @namespace));
+        StateKeyPrefix? keyPrefix = null;
+        if (resource.Category == "state")
+        {
+            keyPrefix = StateKeyPrefix.For(metadata.GetString("keyPrefix"), resource.Name, appId, @namespace);
+            if (keyPrefix.IsInvalid)
+            {
+                throw metadata.Invalid("keyPrefix", $"can't contain '{StateKeyPrefix.Separator}'");
+            }
+        }
+
+        var component = registration.Create(new ComponentContext
+        {
+            Name = resource.Name,
+            Type = resource.Type,
+            AppId = appId,
+            Namespace = @namespace,
+            Logger = loggerFactory.CreateLogger($"Satcar.Components.{resource.Type}"),
+            TimeProvider = timeProvider,
+        });
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(resource.InitTimeout ?? DefaultInitTimeout);
+        try
+        {
+            await component.InitAsync(metadata, timeout.Token);
+        }
+        catch
+        {
+            await component.DisposeAsync();
+            throw;
+        }
+
+        var capabilities = component is IStateStore stateStore ? StateCapabilities.Of(stateStore.Features) : [];
+        store.Add(new LoadedComponent(resource, metadata, component, capabilities), keyPrefix);
+    }
+
+    private IEnumerable<KeyValuePair<string, string>> ResolveMetadata(ComponentResource resource, string appId, string @namespace)
+    {
+        foreach (var item in resource.Metadata)
+        {
+            var value = item.Value;
+            if (string.IsNullOrEmpty(value) && item.EnvRef is { } envName)
+            {
+                value = ReadEnvRef(resource, item.Name, envName);
+            }
+
+            if (item.SecretKeyRef is { } secretRef && string.IsNullOrEmpty(value))
+            {
+                // Secret stores arrive with the secrets building block; until then the item stays
+                // unresolved with a warning, which is what daprd does when the store is missing.
+                Log.SecretRefUnresolved(_logger, resource.Name, item.Name, secretRef.Name, resource.SecretStore ?? "(none)");
+                continue;
+            }
+
+            yield return new(item.Name, ExpandTemplates(value ?? "", appId, @namespace));
+        }
+    }
+
+    private string? ReadEnvRef(ComponentResource resource, string itemName, string envName)
+    {
+        // daprd refuses names that would leak its own secrets into component metadata.
+        if (envName.StartsWith("DAPR_", StringComparison.OrdinalIgnoreCase)
+            || envName.Equals("APP_API_TOKEN", StringComparison.OrdinalIgnoreCase)
+            || envName.Any(char.IsWhiteSpace))
+        {
+            Log.EnvRefRefused(_logger, resource.Name, itemName, envName);
+            return null;
+        }
+
+        return Environment.GetEnvironmentVariable(envName);
+    }
+
+    // daprd's value templates: {uuid} (a fresh UUID per use), {appID}, {namespace} (namespace.appid), {podName}.
+    private static string ExpandTemplates(string value, string appId, string @namespace)
+    {
+        if (!value.Contains('{', StringComparison.Ordinal))
+        {
+            return value;
+        }
+
+        while (value.Contains("{uuid}", StringComparison.Ordinal))
+        {
+            var at = value.IndexOf("{uuid}", StringComparison.Ordinal);
+            value = string.Concat(value.AsSpan(0, at), Guid.NewGuid().ToString(), value.AsSpan(at + "{uuid}".Length));
+        }
+
+        return value
+            .Replace("{appID}", appId, StringComparison.Ordinal)
+            .Replace("{namespace}", @namespace.Length > 0 ? $"{@namespace}.{appId}" : appId, StringComparison.Ordinal)
+            .Replace("{podName}", Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName, StringComparison.Ordinal);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Component loaded: {ComponentName} ({ComponentType}/{ComponentVersion})")]
+        public static partial void ComponentLoaded(ILogger logger, string componentName, string componentType, string componentVersion);
+
+        [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Component {ComponentName} ({ComponentType}) failed to init and is skipped because ignoreErrors is set: {Reason}")]
+        public static partial void ComponentIgnored(ILogger logger, string componentName, string componentType, string reason);
+
+        [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Component {ComponentName}: envRef {EnvName} of metadata '{ItemName}' is refused; DAPR_* and APP_API_TOKEN cannot be referenced")]
+        public static partial void EnvRefRefused(ILogger logger, string componentName, string itemName, string envName);
+
+        [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Component {ComponentName}: metadata '{ItemName}' references secret {SecretName} in store {SecretStore}, which is not available; the item is left unset")]
+        public static partial void SecretRefUnresolved(ILogger logger, string componentName, string itemName, string secretName, string secretStore);
+    }
+}
+
+/// <summary>A component failed its init and the resource does not allow ignoring that.</summary>
+public sealed class ComponentInitException(string message, Exception inner) : Exception(message, inner);

@@ -1,0 +1,44 @@
+namespace Satcar.Runtime.Components;
+
+/// <summary>
+/// Maps a component type and version (<c>state.redis/v1</c>) to a factory. Filled with one line per
+/// built-in component; an unknown type is refused at load with the list of known ones, as daprd does.
+/// </summary>
+public sealed class ComponentRegistry
+{
+    private readonly Dictionary<string, Registration> _factories = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Adds a factory for <paramref name="type"/> at <paramref name="version"/>.</summary>
+    /// <typeparam name="TContract">The building-block contract the component implements, such as <c>IStateStore</c>.</typeparam>
+    public ComponentRegistry Add<TContract>(string type, string version, Func<ComponentContext, TContract> factory)
+        where TContract : IComponent
+    {
+        ArgumentException.ThrowIfNullOrEmpty(type);
+        ArgumentException.ThrowIfNullOrEmpty(version);
+        if (!_factories.TryAdd(Key(type, version), new Registration(type, version, typeof(TContract), context => factory(context))))
+        {
+            throw new InvalidOperationException($"component type {type}/{version} is registered twice");
+        }
+
+        return this;
+    }
+
+    /// <summary>Every registered <c>type</c>, sorted, for error messages and docs.</summary>
+    public IReadOnlyList<string> KnownTypes =>
+        [.. _factories.Values.Select(r => r.Type).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal)];
+
+    public bool IsKnownType(string type) =>
+        _factories.Values.Any(r => string.Equals(r.Type, type, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The versions registered for <paramref name="type"/>.</summary>
+    public IReadOnlyList<string> VersionsOf(string type) =>
+        [.. _factories.Values.Where(r => string.Equals(r.Type, type, StringComparison.OrdinalIgnoreCase)).Select(r => r.Version).Order(StringComparer.Ordinal)];
+
+    public bool TryGet(string type, string version, out Registration registration) =>
+        _factories.TryGetValue(Key(type, version), out registration!);
+
+    private static string Key(string type, string version) => $"{type}/{version}";
+
+    /// <summary>One registered component type.</summary>
+    public sealed record Registration(string Type, string Version, Type Contract, Func<ComponentContext, IComponent> Create);
+}

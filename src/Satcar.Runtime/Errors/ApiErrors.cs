@@ -1,0 +1,114 @@
+namespace Satcar.Runtime.Errors;
+
+/// <summary>
+/// The one catalogue of API errors. Codes, statuses and message texts follow daprd
+/// (<c>pkg/messages/predefined.go</c>, <c>pkg/messages/errorcodes</c>, <c>pkg/api/errors</c>);
+/// every head renders these and nothing else.
+/// </summary>
+public static class ApiErrors
+{
+    // General
+    public static readonly ApiErrorKind BodyRead = new("ERR_BODY_READ", 400, GrpcCode.InvalidArgument);
+    public static readonly ApiErrorKind BadRequest = new("ERR_BAD_REQUEST", 400, GrpcCode.InvalidArgument);
+    public static readonly ApiErrorKind MalformedRequest = new("ERR_MALFORMED_REQUEST", 400, GrpcCode.InvalidArgument);
+    public static readonly ApiErrorKind NotImplemented = new("ERR_API_UNIMPLEMENTED", 501, GrpcCode.Unimplemented);
+    public static readonly ApiErrorKind Generic = new("ERROR", 500, GrpcCode.Internal);
+
+    // Health
+    public static readonly ApiErrorKind HealthNotReady = new("ERR_HEALTH_NOT_READY", 500, GrpcCode.Internal);
+    public static readonly ApiErrorKind OutboundHealthNotReady = new("ERR_OUTBOUND_HEALTH_NOT_READY", 500, GrpcCode.Internal);
+    public static readonly ApiErrorKind HealthAppIdNotMatch = new("ERR_HEALTH_APPID_NOT_MATCH", 500, GrpcCode.Internal);
+
+    // Metadata
+    public static readonly ApiErrorKind MetadataGet = new("ERR_METADATA_GET", 500, GrpcCode.Internal);
+
+    // State
+    public static readonly ApiErrorKind StateStoreNotFound = new("ERR_STATE_STORE_NOT_FOUND", 400, GrpcCode.InvalidArgument, "DAPR_STATE_NOT_FOUND");
+    public static readonly ApiErrorKind StateStoreNotConfigured = new("ERR_STATE_STORE_NOT_CONFIGURED", 500, GrpcCode.FailedPrecondition, "DAPR_STATE_NOT_CONFIGURED");
+    public static readonly ApiErrorKind StateGet = new("ERR_STATE_GET", 500, GrpcCode.Internal);
+    public static readonly ApiErrorKind StateSave = new("ERR_STATE_SAVE", 500, GrpcCode.Internal);
+    public static readonly ApiErrorKind StateDelete = new("ERR_STATE_DELETE", 500, GrpcCode.Internal);
+    public static readonly ApiErrorKind StateBulkGet = new("ERR_STATE_BULK_GET", 500, GrpcCode.Internal);
+    public static readonly ApiErrorKind StateTransaction = new("ERR_STATE_TRANSACTION", 500, GrpcCode.Internal);
+    public static readonly ApiErrorKind StateOperationNotSupported = new("ERR_NOT_SUPPORTED_STATE_OPERATION", 400, GrpcCode.Unimplemented);
+    public static readonly ApiErrorKind StateTransactionsNotSupported = new("ERR_STATE_STORE_NOT_SUPPORTED", 500, GrpcCode.Unimplemented, "DAPR_STATE_TRANSACTIONS_NOT_SUPPORTED");
+    public static readonly ApiErrorKind StateTooManyTransactions = new("ERR_STATE_STORE_TOO_MANY_TRANSACTIONS", 400, GrpcCode.InvalidArgument, "DAPR_STATE_TOO_MANY_TRANSACTIONS");
+
+    // Service invocation
+    public static readonly ApiErrorKind DirectInvoke = new("ERR_DIRECT_INVOKE", 500, GrpcCode.Internal);
+
+    public static ApiException Body(string detail) =>
+        new(new ApiError(BodyRead, $"failed to read request body: {detail}"));
+
+    public static ApiException Malformed(string detail) =>
+        new(new ApiError(MalformedRequest, detail));
+
+    public static ApiException BadPath(string detail) =>
+        new(new ApiError(BadRequest, detail));
+
+    public static ApiException StoreNotFound(string storeName, string appId) =>
+        new(new ApiError(StateStoreNotFound, $"state store {storeName} is not found")
+        {
+            InfoMetadata = new Dictionary<string, string> { ["appID"] = appId },
+        });
+
+    public static ApiException StoreNotConfigured(string appId) =>
+        new(new ApiError(StateStoreNotConfigured, "state store is not configured")
+        {
+            InfoMetadata = new Dictionary<string, string> { ["appID"] = appId },
+        });
+
+    public static ApiException IllegalKey(string key) =>
+        new(new ApiError(MalformedRequest, $"input key/keyPrefix '{key}' can't contain '||'"));
+
+    public static ApiException EmptyKey() =>
+        new(new ApiError(MalformedRequest, "\"key\" is a required field"));
+
+    public static ApiException GetState(string key, string storeName, string detail) =>
+        new(new ApiError(StateGet, $"fail to get {key} from state store {storeName}: {detail}"));
+
+    public static ApiException SaveState(string storeName, string detail, int? httpStatus = null) =>
+        new(new ApiError(StateSave, $"failed saving state in state store {storeName}: {detail}", httpStatus));
+
+    public static ApiException DeleteState(string key, string detail, int? httpStatus = null) =>
+        new(new ApiError(StateDelete, $"failed deleting state with key {key}: {detail}", httpStatus));
+
+    public static ApiException Transaction(string detail) =>
+        new(new ApiError(StateTransaction, $"error while executing state transaction: {detail}"));
+
+    public static ApiException OperationNotSupported(string operation) =>
+        new(new ApiError(StateOperationNotSupported, $"operation type {operation} not supported"));
+
+    public static ApiException TransactionsNotSupported(string storeName) =>
+        new(new ApiError(StateTransactionsNotSupported, $"state store {storeName} doesn't support transaction")
+        {
+            Resource = ("state", storeName),
+        });
+
+    public static ApiException TooManyOperations(string storeName, int max) =>
+        new(new ApiError(StateTooManyTransactions, $"the transaction contains more operations than the state store {storeName} allows ({max})")
+        {
+            Resource = ("state", storeName),
+        });
+
+    public static ApiException NoAppId() =>
+        new(new ApiError(DirectInvoke, "failed getting app id either from the URL path or the header dapr-app-id", 404));
+
+    public static ApiException Invoke(string appId, string detail, int? httpStatus = null) =>
+        new(new ApiError(DirectInvoke, $"failed to invoke, id: {appId}, err: {detail}", httpStatus));
+
+    public static ApiException InvalidAppId(string id) =>
+        new(new ApiError(DirectInvoke, $"failed to invoke, id: {id}, err: invalid app id", 400));
+
+    public static ApiException InvalidMethod(string appId, string detail) =>
+        new(new ApiError(DirectInvoke, $"failed to invoke, id: {appId}, err: invalid method: {detail}", 400));
+
+    public static ApiException NotReady(string detail) =>
+        new(new ApiError(HealthNotReady, $"dapr is not ready: {detail}"));
+
+    public static ApiException OutboundNotReady() =>
+        new(new ApiError(OutboundHealthNotReady, "dapr outbound is not ready"));
+
+    public static ApiException AppIdNotMatch() =>
+        new(new ApiError(HealthAppIdNotMatch, "dapr app-id does not match"));
+}

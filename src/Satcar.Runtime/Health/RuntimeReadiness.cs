@@ -1,0 +1,34 @@
+using Satcar.Runtime.AppChannel;
+
+namespace Satcar.Runtime.Health;
+
+/// <summary>
+/// What <c>/v1.0/healthz</c> and <c>/v1.0/healthz/outbound</c> report, following daprd: outbound is
+/// ready once the components are loaded; full readiness also waits for the app to accept connections.
+/// </summary>
+public sealed class RuntimeReadiness(AppReadiness app)
+{
+    private volatile bool _componentsReady;
+
+    public bool ComponentsReady => _componentsReady;
+
+    /// <summary>Marks the components as loaded; called once, after every component finished its init.</summary>
+    public void MarkComponentsReady() => _componentsReady = true;
+
+    /// <summary>The readiness targets that are not ready yet (empty when ready), named as daprd names them.</summary>
+    public IReadOnlyList<string> PendingTargets()
+    {
+        var pending = new List<string>(2);
+        if (!_componentsReady)
+        {
+            pending.Add("components");
+        }
+
+        if (!app.IsReachable)
+        {
+            pending.Add("app");
+        }
+
+        return pending;
+    }
+}

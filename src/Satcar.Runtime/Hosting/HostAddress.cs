@@ -1,0 +1,37 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+
+namespace Satcar.Runtime.Hosting;
+
+/// <summary>
+/// The address other hosts reach this satcar on, found as daprd finds it: the address the kernel
+/// would use for an outbound packet (a UDP "connect" to a documentation address sends nothing),
+/// else the first non-loopback interface address, else loopback.
+/// </summary>
+public static class HostAddress
+{
+    public static string Detect()
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.Connect(IPAddress.Parse("192.0.2.1"), 9);
+            if (socket.LocalEndPoint is IPEndPoint { Address: var address } && !IPAddress.Any.Equals(address))
+            {
+                return address.ToString();
+            }
+        }
+        catch (SocketException)
+        {
+            // No route: fall back to the interfaces.
+        }
+
+        var candidate = NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        return candidate?.ToString() ?? "127.0.0.1";
+    }
+}

@@ -1,0 +1,255 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Satcar.Runtime.Api.Http;
+using Satcar.Runtime.AppChannel;
+using Satcar.Runtime.Components;
+using Satcar.Runtime.Health;
+using Satcar.Runtime.Invocation;
+using Satcar.Runtime.Metadata;
+using Satcar.Runtime.Resources;
+using Satcar.Runtime.State;
+
+namespace Satcar.Runtime.Hosting;
+
+/// <summary>
+/// A running satcar: options validated, resources loaded, components initialised, the Dapr HTTP API
+/// listening. <c>satcar run</c> uses it, and a .NET process can host a satcar in-process with it.
+/// </summary>
+public sealed partial class SatcarHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private SatcarHost(WebApplication app, IReadOnlyList<Uri> httpAddresses)
+    {
+        _app = app;
+        HttpAddresses = httpAddresses;
+    }
+
+    /// <summary>The addresses the Dapr HTTP API listens on (ports resolved when 0 was asked for).</summary>
+    public IReadOnlyList<Uri> HttpAddresses { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Validates, loads and starts; every problem found is reported at once in <see cref="SatcarStartException"/>.</summary>
+    /// <param name="options">The satcar's options.</param>
+    /// <param name="registry">The component types this satcar can load.</param>
+    /// <param name="configureLogging">Adds logging providers (tests use it to capture output); null for the console.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static async Task<SatcarHost> StartAsync(
+        SatcarOptions options,
+        ComponentRegistry registry,
+        Action<ILoggingBuilder>? configureLogging = null,
+        CancellationToken cancellationToken = default)
+    {
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new SatcarStartException(errors);
+        }
+
+        options.HostAddress ??= HostAddress.Detect();
+        var resources = new ResourceLoader(registry).Load(new ResourceLoadRequest
+        {
+            ResourcePaths = options.ResourcesPaths,
+            ConfigFiles = options.ConfigFiles,
+            AppId = options.AppId,
+            Namespace = options.Namespace.Length > 0 ? options.Namespace : null,
+            Variables = RuntimeVariables(options),
+        });
+        if (!resources.IsValid)
+        {
+            throw new SatcarStartException([.. resources.Problems.Select(p => p.ToString())]);
+        }
+
+        var app = Build(options, registry, resources, configureLogging);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SatcarHost>();
+        foreach (var note in resources.Notes)
+        {
+            Log.ResourceNote(logger, note);
+        }
+
+        try
+        {
+            await app.Services.GetRequiredService<ComponentInitializer>()
+                .InitializeAsync(resources.Components, options.AppId, options.Namespace, cancellationToken);
+            app.Services.GetRequiredService<RuntimeReadiness>().MarkComponentsReady();
+            await app.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is ComponentInitException or IOException)
+        {
+            await app.DisposeAsync();
+            throw new SatcarStartException([e.Message]);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a.Replace("[::]", "0.0.0.0", StringComparison.Ordinal)))
+            .ToList();
+        foreach (var address in addresses)
+        {
+            Log.Listening(logger, address);
+        }
+
+        if (string.IsNullOrEmpty(options.ApiToken) && !IsLoopbackOnly(options))
+        {
+            Log.NoTokenOnNetwork(logger);
+        }
+
+        Log.Started(logger, options.AppId, MetadataService.RuntimeVersion, resources.Components.Count);
+        return new SatcarHost(app, addresses);
+    }
+
+    /// <summary>Completes when the satcar is asked to stop (Ctrl-C, SIGTERM, or the shutdown API).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    /// <summary>
+    /// The values daprd puts in its own environment before it expands Configuration files, so the
+    /// seed's <c>${APP_ID}</c>, <c>${APP_PORT}</c>, <c>${HOST_ADDRESS}</c> and friends are filled at start.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> RuntimeVariables(SatcarOptions options)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["APP_ID"] = options.AppId,
+            ["APP_PORT"] = (options.AppBaseUri?.Port ?? 0).ToString(invariant),
+            ["HOST_ADDRESS"] = options.HostAddress ?? "",
+            ["DAPR_PORT"] = options.DaprInternalGrpcPort?.ToString(invariant) ?? "",
+            ["DAPR_GRPC_PORT"] = options.DaprGrpcPort.ToString(invariant),
+            ["DAPR_HTTP_PORT"] = options.DaprHttpPort.ToString(invariant),
+            ["DAPR_METRICS_PORT"] = options.MetricsPort.ToString(invariant),
+            ["DAPR_PROFILE_PORT"] = options.ProfilePort.ToString(invariant),
+        };
+    }
+
+    private static WebApplication Build(
+        SatcarOptions options, ComponentRegistry registry, ResourceSet resources, Action<ILoggingBuilder>? configureLogging)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "satcar" });
+        ConfigureLogging(builder.Logging, options);
+        configureLogging?.Invoke(builder.Logging);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodySize;
+            // daprd's ReadHeaderTimeout.
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            ListenHttpApi(kestrel, options);
+        });
+
+        var services = builder.Services;
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = options.GracefulShutdown);
+        services.AddSingleton(options);
+        services.AddSingleton(registry);
+        services.AddSingleton(resources);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ComponentStore>();
+        services.AddSingleton<ComponentInitializer>();
+        services.AddSingleton<AppChannel.AppChannel>();
+        services.AddSingleton<AppReadiness>();
+        services.AddHostedService(sp => sp.GetRequiredService<AppReadiness>());
+        services.AddSingleton<RuntimeReadiness>();
+        services.AddSingleton<MetadataService>();
+        services.AddSingleton<StateService>();
+        services.AddHttpForwarder();
+        services.AddSingleton<AppForwarder>();
+        services.AddSingleton<InvocationService>();
+        services.AddSingleton<StateEndpoints>();
+        services.AddSingleton<InvokeEndpoints>();
+        services.AddSingleton<HealthEndpoints>();
+        services.AddSingleton<MetadataEndpoints>();
+        services.AddSingleton<HttpApi>();
+
+        var app = builder.Build();
+        var api = app.Services.GetRequiredService<HttpApi>();
+        app.Run(api.HandleAsync);
+        return app;
+    }
+
+    private static void ListenHttpApi(KestrelServerOptions kestrel, SatcarOptions options)
+    {
+        if (options.ListenAddresses.Count == 0)
+        {
+            kestrel.ListenAnyIP(options.DaprHttpPort);
+            return;
+        }
+
+        foreach (var address in options.ListenAddresses)
+        {
+            if (address == "localhost")
+            {
+                kestrel.ListenLocalhost(options.DaprHttpPort);
+            }
+            else
+            {
+                kestrel.Listen(IPAddress.Parse(address.Trim('[', ']')), options.DaprHttpPort);
+            }
+        }
+    }
+
+    private static bool IsLoopbackOnly(SatcarOptions options) =>
+        options.ListenAddresses.Count > 0
+        && options.ListenAddresses.All(a => a == "localhost" || IPAddress.IsLoopback(IPAddress.Parse(a.Trim('[', ']'))));
+
+    private static void ConfigureLogging(ILoggingBuilder logging, SatcarOptions options)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(options.LogLevel);
+        // ASP.NET Core's own chatter only when debugging.
+        logging.AddFilter("Microsoft", options.LogLevel <= LogLevel.Debug ? options.LogLevel : LogLevel.Warning);
+        if (options.LogAsJson)
+        {
+            logging.AddJsonConsole(o =>
+            {
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Dapr HTTP API listening on {Address}")]
+        public static partial void Listening(ILogger logger, Uri address);
+
+        [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "satcar {AppId} started (runtime {Version}, {ComponentCount} components)")]
+        public static partial void Started(ILogger logger, string appId, string version, int componentCount);
+
+        [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "The API listens beyond loopback and DAPR_API_TOKEN is not set: anyone who can reach this port can use it")]
+        public static partial void NoTokenOnNetwork(ILogger logger);
+
+        [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "{Note}")]
+        public static partial void ResourceNote(ILogger logger, string note);
+    }
+}
+
+/// <summary>The satcar could not start; <see cref="Problems"/> lists every reason, each naming its flag, file or component.</summary>
+public sealed class SatcarStartException(IReadOnlyList<string> problems) : Exception(string.Join(Environment.NewLine, problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}

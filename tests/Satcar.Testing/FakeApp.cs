@@ -35,13 +35,14 @@ public sealed class FakeApp : IAsyncDisposable
 
     public void Clear() => _requests.Clear();
 
-    public static async Task<FakeApp> StartAsync(string address = "127.0.0.1", Func<HttpContext, byte[], Task<bool>>? handler = null)
+    /// <summary>Starts the app; <paramref name="handler"/> may answer a request itself by returning true.</summary>
+    public static async Task<FakeApp> StartAsync(string address = "127.0.0.1", Func<HttpContext, byte[], Task<bool>>? handler = null, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Parse(address), 0);
+            k.Listen(IPAddress.Parse(address), port);
             k.AddServerHeader = false;
         });
         var app = builder.Build();

@@ -77,6 +77,7 @@ internal sealed record RedisConnectionOptions
             AsyncTimeout = (int)options.ReadTimeout.TotalMilliseconds,
             ConnectRetry = Math.Max(options.MaxRetries, 1),
             ClientName = $"satcar-{metadata.Name}",
+            SocketManager = SocketManager.ThreadPool,
         };
         try
         {

@@ -148,7 +148,9 @@ public sealed partial class SatcarHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = options.MaxBodySize;
+            // The API enforces --max-body-size on body bytes itself; Kestrel's limit, which also counts
+            // chunk framing, is only a backstop against bodies far beyond it.
+            kestrel.Limits.MaxRequestBodySize = (2 * options.MaxBodySize) + (64 * 1024);
             // daprd's ReadHeaderTimeout.
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             ListenHttpApi(kestrel, options);

@@ -61,7 +61,7 @@ public sealed partial class AppForwarder(
             case ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled:
                 return; // the caller went away; there is nobody to answer
             case ForwarderError.RequestBodyClient when exception is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:
-                await HttpErrors.WriteAsync(context, ApiErrors.Body("request body too large").Error);
+                await HttpErrors.WriteAsync(context, ApiErrors.Body(RequestReading.TooLarge).Error);
                 return;
             case ForwarderError.RequestTimedOut:
                 await HttpErrors.WriteAsync(context, ApiErrors.Invoke(call.CalleeAppId, "the app did not answer in time").Error);
@@ -83,7 +83,7 @@ public sealed partial class AppForwarder(
         {
             if (length > options.MaxBodySize)
             {
-                throw ApiErrors.Body("request body too large");
+                throw ApiErrors.Body(RequestReading.TooLarge);
             }
 
             return;
@@ -94,7 +94,7 @@ public sealed partial class AppForwarder(
             return;
         }
 
-        var body = await RequestReading.ReadBodyAsync(context);
+        var body = await RequestReading.ReadBodyAsync(context, options.MaxBodySize);
         request.Body = new MemoryStream(body, writable: false);
         request.ContentLength = body.Length;
         request.Headers.TransferEncoding = default;

@@ -449,8 +449,42 @@ public sealed class ResourceLoader(ComponentRegistry registry)
 
         public int ProblemCount => Problems.Count;
 
+        /// <summary>Records a problem about <paramref name="field"/> (a dotted path from this mapping), at the line of the deepest node of the path that exists.</summary>
         public void Problem(string field, string message) =>
-            Problems.Add(new ResourceProblem(File, (int)node.Start.Line, field, message));
+            Problems.Add(new ResourceProblem(File, LineOf(field), prefix + field, message));
+
+        private int LineOf(string field)
+        {
+            YamlNode current = node;
+            foreach (var part in field.Split('.'))
+            {
+                var name = part;
+                int? index = null;
+                if (part.IndexOf('[', StringComparison.Ordinal) is var bracket and > 0 && int.TryParse(part[(bracket + 1)..^1], out var i))
+                {
+                    name = part[..bracket];
+                    index = i;
+                }
+
+                if (current is not YamlMappingNode mapping || !mapping.Children.TryGetValue(new YamlScalarNode(name), out var child))
+                {
+                    break;
+                }
+
+                current = child;
+                if (index is { } at)
+                {
+                    if (current is not YamlSequenceNode sequence || at >= sequence.Children.Count)
+                    {
+                        break;
+                    }
+
+                    current = sequence.Children[at];
+                }
+            }
+
+            return (int)current.Start.Line;
+        }
 
         public bool Has(string key) => node.Children.ContainsKey(new YamlScalarNode(key));
 

@@ -85,7 +85,7 @@ internal sealed class MetadataEndpoints(
 
     public async Task SetMetadataAsync(HttpContext context, string key)
     {
-        var body = await RequestReading.ReadBodyAsync(context);
+        var body = await RequestReading.ReadBodyAsync(context, options.MaxBodySize);
         metadata.SetExtended(key, Encoding.UTF8.GetString(body));
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }

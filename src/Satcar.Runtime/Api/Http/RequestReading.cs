@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Satcar.Runtime.Errors;
@@ -11,25 +12,50 @@ internal static class RequestReading
 
     private static readonly JsonDocumentOptions s_jsonOptions = new() { MaxDepth = 64 };
 
-    /// <summary>Reads the whole body; a body over <c>--max-body-size</c> or a broken read is <c>ERR_BODY_READ</c>.</summary>
-    public static async Task<byte[]> ReadBodyAsync(HttpContext context)
+    /// <summary>
+    /// Reads the whole body; a body over <paramref name="maxBodySize"/> (<c>--max-body-size</c>) or a
+    /// broken read is <c>ERR_BODY_READ</c>, as in daprd. The limit counts body bytes, whatever the framing.
+    /// </summary>
+    public static async Task<byte[]> ReadBodyAsync(HttpContext context, long maxBodySize)
     {
+        var length = context.Request.ContentLength;
+        if (length > maxBodySize)
+        {
+            throw ApiErrors.Body(TooLarge);
+        }
+
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
-            var length = context.Request.ContentLength;
-            using var buffer = new MemoryStream(length is > 0 and < int.MaxValue ? (int)length.Value : 256);
-            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            using var buffer = new MemoryStream(length is > 0 ? (int)length.Value : 256);
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+            {
+                if (buffer.Length + read > maxBodySize)
+                {
+                    throw ApiErrors.Body(TooLarge);
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
             return buffer.ToArray();
         }
         catch (BadHttpRequestException e)
         {
-            throw ApiErrors.Body(e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "request body too large" : e.Message);
+            throw ApiErrors.Body(e.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge : e.Message);
         }
         catch (IOException e)
         {
             throw ApiErrors.Body(e.Message);
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
+
+    public const string TooLarge = "request body too large";
 
     /// <summary>Parses a JSON body; a syntax error is <c>ERR_MALFORMED_REQUEST</c>, as daprd reports it.</summary>
     public static JsonDocument ParseJson(byte[] body)

@@ -4,6 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Satcar.Runtime.Errors;
+using Satcar.Runtime.Hosting;
 using Satcar.Runtime.State;
 
 namespace Satcar.Runtime.Api.Http;
@@ -13,7 +14,7 @@ namespace Satcar.Runtime.Api.Http;
 /// SaveState, DeleteState, GetBulkState and ExecuteStateTransaction. It only translates; the
 /// building-block logic is in <see cref="StateService"/>.
 /// </summary>
-internal sealed class StateEndpoints(StateService state)
+internal sealed class StateEndpoints(StateService state, SatcarOptions options)
 {
     private const string TtlKey = "ttlInSeconds";
 
@@ -48,7 +49,7 @@ internal sealed class StateEndpoints(StateService state)
     {
         state.Store(storeName);
         var queryMetadata = RequestReading.QueryMetadata(context);
-        using var document = RequestReading.ParseJson(await RequestReading.ReadBodyAsync(context));
+        using var document = RequestReading.ParseJson(await RequestReading.ReadBodyAsync(context, options.MaxBodySize));
         if (document.RootElement.ValueKind != JsonValueKind.Array)
         {
             throw ApiErrors.Malformed("failed deserializing HTTP body: the body must be a JSON array of state items");
@@ -86,7 +87,7 @@ internal sealed class StateEndpoints(StateService state)
     public async Task GetBulkStateAsync(HttpContext context, string storeName)
     {
         state.Store(storeName);
-        using var document = RequestReading.ParseJson(await RequestReading.ReadBodyAsync(context));
+        using var document = RequestReading.ParseJson(await RequestReading.ReadBodyAsync(context, options.MaxBodySize));
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -167,7 +168,7 @@ internal sealed class StateEndpoints(StateService state)
     {
         state.Store(storeName);
         var queryMetadata = RequestReading.QueryMetadata(context);
-        using var document = RequestReading.ParseJson(await RequestReading.ReadBodyAsync(context));
+        using var document = RequestReading.ParseJson(await RequestReading.ReadBodyAsync(context, options.MaxBodySize));
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {

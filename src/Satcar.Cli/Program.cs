@@ -5,6 +5,7 @@ using Satcar.Cli.Commands;
 var root = new RootCommand("satcar: a Dapr-compatible runtime that can run away from its app (a satellite sidecar).");
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ValidateCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 
 var result = root.Parse(DaprFlags.Normalize(args));
 if (result.Errors.Count > 0)

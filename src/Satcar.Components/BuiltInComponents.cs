@@ -1,3 +1,4 @@
+using Satcar.Components.NameResolution.Consul;
 using Satcar.Components.State.InMemory;
 using Satcar.Components.State.Redis;
 using Satcar.Components.State.Sqlite;
@@ -13,5 +14,7 @@ public static class BuiltInComponents
     public static ComponentRegistry CreateRegistry() => new ComponentRegistry()
         .Add<IStateStore>("state.in-memory", "v1", context => new InMemoryStateStore(context))
         .Add<IStateStore>("state.sqlite", "v1", context => new SqliteStateStore(context))
-        .Add<IStateStore>("state.redis", "v1", context => new RedisStateStore(context));
+        .Add<IStateStore>("state.redis", "v1", context => new RedisStateStore(context))
+        .AddNameResolver("consul", () => new ConsulNameResolver())
+        .AddNameResolver("hashicorp.consul", () => new ConsulNameResolver());
 }

@@ -1,3 +1,5 @@
+using Satcar.Runtime.NameResolution;
+
 namespace Satcar.Runtime.Components;
 
 /// <summary>
@@ -7,6 +9,7 @@ namespace Satcar.Runtime.Components;
 public sealed class ComponentRegistry
 {
     private readonly Dictionary<string, Registration> _factories = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Func<INameResolver>> _nameResolvers = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Adds a factory for <paramref name="type"/> at <paramref name="version"/>.</summary>
     /// <typeparam name="TContract">The building-block contract the component implements, such as <c>IStateStore</c>.</typeparam>
@@ -36,6 +39,41 @@ public sealed class ComponentRegistry
 
     public bool TryGet(string type, string version, out Registration registration) =>
         _factories.TryGetValue(Key(type, version), out registration!);
+
+    /// <summary>
+    /// Adds a name resolver, chosen by <c>spec.nameResolution.component</c> in a Configuration
+    /// (<c>consul</c>, <c>sqlite</c>; also accepted with the <c>nameresolution.</c> prefix).
+    /// </summary>
+    public ComponentRegistry AddNameResolver(string name, Func<INameResolver> factory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (!_nameResolvers.TryAdd(name, factory))
+        {
+            throw new InvalidOperationException($"name resolver {name} is registered twice");
+        }
+
+        return this;
+    }
+
+    /// <summary>Every registered name resolver, sorted.</summary>
+    public IReadOnlyList<string> KnownNameResolvers => [.. _nameResolvers.Keys.Order(StringComparer.Ordinal)];
+
+    public bool TryCreateNameResolver(string name, out INameResolver resolver)
+    {
+        if (_nameResolvers.TryGetValue(ResolverKey(name), out var factory))
+        {
+            resolver = factory();
+            return true;
+        }
+
+        resolver = null!;
+        return false;
+    }
+
+    public bool IsKnownNameResolver(string name) => _nameResolvers.ContainsKey(ResolverKey(name));
+
+    private static string ResolverKey(string name) =>
+        name.StartsWith("nameresolution.", StringComparison.OrdinalIgnoreCase) ? name["nameresolution.".Length..] : name;
 
     private static string Key(string type, string version) => $"{type}/{version}";
 

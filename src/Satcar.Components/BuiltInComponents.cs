@@ -1,4 +1,5 @@
 using Satcar.Components.NameResolution.Consul;
+using Satcar.Components.NameResolution.Sqlite;
 using Satcar.Components.State.InMemory;
 using Satcar.Components.State.Redis;
 using Satcar.Components.State.Sqlite;
@@ -15,6 +16,7 @@ public static class BuiltInComponents
         .Add<IStateStore>("state.in-memory", "v1", context => new InMemoryStateStore(context))
         .Add<IStateStore>("state.sqlite", "v1", context => new SqliteStateStore(context))
         .Add<IStateStore>("state.redis", "v1", context => new RedisStateStore(context))
+        .AddNameResolver("sqlite", () => new SqliteNameResolver())
         .AddNameResolver("consul", () => new ConsulNameResolver())
         .AddNameResolver("hashicorp.consul", () => new ConsulNameResolver());
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -35,14 +36,26 @@ public sealed class FakeApp : IAsyncDisposable
 
     public void Clear() => _requests.Clear();
 
-    /// <summary>Starts the app; <paramref name="handler"/> may answer a request itself by returning true.</summary>
-    public static async Task<FakeApp> StartAsync(string address = "127.0.0.1", Func<HttpContext, byte[], Task<bool>>? handler = null, int port = 0)
+    /// <summary>Starts the app.</summary>
+    /// <param name="address">The loopback address to listen on.</param>
+    /// <param name="handler">Answers a request itself by returning true; otherwise the default handling applies.</param>
+    /// <param name="port">The port, 0 for one the OS picks.</param>
+    /// <param name="certificate">Serves https with this certificate instead of http.</param>
+    public static async Task<FakeApp> StartAsync(
+        string address = "127.0.0.1", Func<HttpContext, byte[], Task<bool>>? handler = null, int port = 0, X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Parse(address), port);
+            k.Listen(IPAddress.Parse(address), port, listen =>
+            {
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate);
+                }
+            });
             k.AddServerHeader = false;
         });
         var app = builder.Build();

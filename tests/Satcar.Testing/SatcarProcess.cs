@@ -131,6 +131,17 @@ public sealed class SatcarProcess : IAsyncDisposable
         return await WaitForExitAsync(timeout);
     }
 
+    /// <summary>Kills the process with SIGKILL, as a crash would, and waits for it to be gone.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
     private async Task WaitUntilReadyAsync(string path)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

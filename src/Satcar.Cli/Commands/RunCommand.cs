@@ -21,9 +21,7 @@ internal static class RunCommand
         "--control-plane-namespace", "--enable-mtls", "--app-max-concurrency", "--dapr-public-port",
         "--dapr-public-listen-address", "--allowed-origins", "--read-buffer-size", "--dapr-http-read-buffer-size",
         "--unix-domain-socket", "--log-file", "--dapr-block-shutdown-duration", "--disable-init-endpoints",
-        "--app-binding-options-timeout", "--hot-reload-reconcile-interval", "--dapr-internal-grpc-listen-address",
-        "--enable-app-health-check", "--app-health-check-path", "--app-health-probe-interval",
-        "--app-health-probe-timeout", "--app-health-threshold", "--app-ssl",
+        "--app-binding-options-timeout", "--hot-reload-reconcile-interval", "--app-ssl",
     ];
 
     public static Command Create()
@@ -109,12 +107,27 @@ internal static class RunCommand
         public readonly Option<int> MetricsPort = new("--metrics-port") { Description = "Reported to Configuration placeholders as DAPR_METRICS_PORT.", DefaultValueFactory = _ => 9090 };
         public readonly Option<int> ProfilePort = new("--profile-port") { Description = "Reported to Configuration placeholders as DAPR_PROFILE_PORT.", DefaultValueFactory = _ => 7777 };
         public readonly Option<int> GracefulShutdownSeconds = new("--dapr-graceful-shutdown-seconds") { Description = "How long a shutdown may take.", DefaultValueFactory = _ => 5 };
+        public readonly Option<string?> PeerListenAddress = new("--dapr-internal-grpc-listen-address") { Description = "The address the peer port binds to (default: all interfaces)." };
+        public readonly Option<string?> PeerSecretFile = new("--peer-secret-file") { Description = "A file holding the shared peer secret (or set SATCAR_PEER_SECRET). Without one, peer calls are off." };
+        public readonly Option<string?> PeerTlsCertFile = new("--peer-tls-cert-file") { Description = "PEM certificate: serve the peer port over TLS and call peers over https." };
+        public readonly Option<string?> PeerTlsKeyFile = new("--peer-tls-key-file") { Description = "PEM private key of --peer-tls-cert-file." };
+        public readonly Option<string?> PeerTlsCaFile = new("--peer-tls-ca-file") { Description = "PEM CA to check peer certificates against instead of the system store." };
+        public readonly Option<bool> PeerTlsSkipVerify = new("--peer-tls-skip-verify") { Description = "Do not verify peer certificates (insecure)." };
+        public readonly Option<string?> AppTlsCaFile = new("--app-tls-ca-file") { Description = "PEM CA to check the app's certificate against instead of the system store." };
+        public readonly Option<bool> AppTlsSkipVerify = new("--app-tls-skip-verify") { Description = "Do not verify the app's certificate (insecure)." };
+        public readonly Option<bool> AppHealthCheck = new("--enable-app-health-check") { Description = "Probe the app's health; invocations fail fast while it is unhealthy." };
+        public readonly Option<string> AppHealthCheckPath = new("--app-health-check-path") { Description = "The path probed.", DefaultValueFactory = _ => "/healthz" };
+        public readonly Option<int> AppHealthProbeInterval = new("--app-health-probe-interval") { Description = "Seconds between probes.", DefaultValueFactory = _ => 5 };
+        public readonly Option<int> AppHealthProbeTimeout = new("--app-health-probe-timeout") { Description = "Milliseconds a probe may take.", DefaultValueFactory = _ => 500 };
+        public readonly Option<int> AppHealthThreshold = new("--app-health-threshold") { Description = "Failed probes in a row before the app counts as unhealthy.", DefaultValueFactory = _ => 3 };
 
         public IEnumerable<Option> All =>
         [
             AppId, AppPort, AppProtocol, AppChannelAddress, AppUrl, DaprHttpPort, DaprGrpcPort, DaprInternalGrpcPort,
             ListenAddresses, ResourcesPath, Config, Level, LogAsJson, MaxBodySize, MaxRequestSizeMb, EnableApiLogging,
-            HostAddress, MetricsPort, ProfilePort, GracefulShutdownSeconds,
+            HostAddress, MetricsPort, ProfilePort, GracefulShutdownSeconds, PeerListenAddress, PeerSecretFile, PeerTlsCertFile,
+            PeerTlsKeyFile, PeerTlsCaFile, PeerTlsSkipVerify, AppTlsCaFile, AppTlsSkipVerify, AppHealthCheck, AppHealthCheckPath,
+            AppHealthProbeInterval, AppHealthProbeTimeout, AppHealthThreshold,
         ];
 
         /// <summary>Checks the values System.CommandLine cannot type-check; each error names its flag.</summary>
@@ -150,6 +163,11 @@ internal static class RunCommand
             if (result.GetValue(GracefulShutdownSeconds) < 0)
             {
                 result.AddError("--dapr-graceful-shutdown-seconds may not be negative");
+            }
+
+            if (result.GetValue(PeerSecretFile) is { } secretFile && !File.Exists(secretFile))
+            {
+                result.AddError($"--peer-secret-file: file '{secretFile}' does not exist");
             }
         }
 
@@ -191,6 +209,23 @@ internal static class RunCommand
                 MetricsPort = parse.GetValue(MetricsPort),
                 ProfilePort = parse.GetValue(ProfilePort),
                 GracefulShutdown = TimeSpan.FromSeconds(parse.GetValue(GracefulShutdownSeconds)),
+                PeerListenAddress = parse.GetValue(PeerListenAddress),
+                PeerSecret = parse.GetValue(PeerSecretFile) is { } secretFile
+                    ? File.ReadAllText(secretFile).Trim()
+                    : NullIfEmpty(Environment.GetEnvironmentVariable("SATCAR_PEER_SECRET")),
+                PeerTlsCertFile = parse.GetValue(PeerTlsCertFile),
+                PeerTlsKeyFile = parse.GetValue(PeerTlsKeyFile),
+                PeerTlsCaFile = parse.GetValue(PeerTlsCaFile),
+                PeerTlsSkipVerify = parse.GetValue(PeerTlsSkipVerify),
+                AppTlsCaFile = parse.GetValue(AppTlsCaFile),
+                AppTlsSkipVerify = parse.GetValue(AppTlsSkipVerify),
+                AppHealthCheck = parse.GetValue(AppHealthCheck),
+                AppHealthCheckPath = parse.GetValue(AppHealthCheckPath)!,
+                AppHealthProbeInterval = TimeSpan.FromSeconds(parse.GetValue(AppHealthProbeInterval)),
+                AppHealthProbeTimeout = TimeSpan.FromMilliseconds(parse.GetValue(AppHealthProbeTimeout)),
+                AppHealthThreshold = parse.GetValue(AppHealthThreshold),
+                HomeDirectory = NullIfEmpty(Environment.GetEnvironmentVariable("SATCAR_HOME"))
+                    ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".satcar"),
             };
         }
 

@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using Satcar.Runtime.Components;
 
 namespace Satcar.Components.Sqlite;
 
@@ -23,8 +22,14 @@ internal sealed class SqliteDatabase : IDisposable
     /// <summary>The file the database lives in, or null for an in-memory database.</summary>
     public string? FilePath { get; private init; }
 
+    /// <summary>Opens (and creates) the database.</summary>
+    /// <param name="daprConnectionString">The connection string as Dapr's SQLite components take it.</param>
+    /// <param name="busyTimeout">How long a statement waits for another writer.</param>
+    /// <param name="disableWal">Keep the rollback journal instead of write-ahead logging.</param>
+    /// <param name="invalid">Builds the exception for a bad connection string; the message says what is wrong.</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
     public static async Task<SqliteDatabase> OpenAsync(
-        string daprConnectionString, TimeSpan busyTimeout, bool disableWal, ComponentMetadata metadata, CancellationToken cancellationToken)
+        string daprConnectionString, TimeSpan busyTimeout, bool disableWal, Func<string, Exception> invalid, CancellationToken cancellationToken)
     {
         var builder = new SqliteConnectionStringBuilder
         {
@@ -52,7 +57,7 @@ internal sealed class SqliteDatabase : IDisposable
             }
             catch (ArgumentException e)
             {
-                throw metadata.Invalid("connectionString", $"is not a valid connection string: {e.Message}");
+                throw invalid($"is not a valid connection string: {e.Message}");
             }
 
             builder.Pooling = true;
@@ -80,7 +85,7 @@ internal sealed class SqliteDatabase : IDisposable
         catch (SqliteException e)
         {
             keepAlive?.Dispose();
-            throw metadata.Invalid("connectionString", $"cannot open the database: {e.Message}");
+            throw invalid($"cannot open the database: {e.Message}");
         }
 
         if (!inMemory)

@@ -1,5 +1,5 @@
-using System.Net;
 using Satcar.Runtime.Hosting;
+using Satcar.Runtime.Security;
 
 namespace Satcar.Runtime.AppChannel;
 
@@ -13,17 +13,9 @@ public sealed class AppChannel : IDisposable
     {
         BaseUri = options.AppBaseUri;
         AppApiToken = string.IsNullOrEmpty(options.AppApiToken) ? null : options.AppApiToken;
-        Invoker = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
-            // The caller's traceparent passes through unchanged; the satcar does not start spans of its own.
-            ActivityHeadersPropagator = null,
-        }, disposeHandler: true);
+        // A remote app's certificate is verified unless --app-tls-skip-verify says otherwise.
+        Invoker = new HttpMessageInvoker(
+            TlsTrust.Handler(TimeSpan.FromSeconds(10), options.AppTlsCaFile, options.AppTlsSkipVerify), disposeHandler: true);
     }
 
     /// <summary>The app's base URL; null when the satcar runs without an app.</summary>

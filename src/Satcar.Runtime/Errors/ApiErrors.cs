@@ -37,6 +37,9 @@ public static class ApiErrors
     // Service invocation
     public static readonly ApiErrorKind DirectInvoke = new("ERR_DIRECT_INVOKE", 500, GrpcCode.Internal);
 
+    // The peer port (satcar only: daprd's sidecar-to-sidecar channel is mTLS gRPC).
+    public static readonly ApiErrorKind PeerUnauthenticatedKind = new("ERR_PEER_UNAUTHENTICATED", 401, GrpcCode.Unauthenticated);
+
     public static ApiException Body(string detail) =>
         new(new ApiError(BodyRead, $"failed to read request body: {detail}"));
 
@@ -102,6 +105,15 @@ public static class ApiErrors
 
     public static ApiException InvalidMethod(string appId, string detail) =>
         new(new ApiError(DirectInvoke, $"failed to invoke, id: {appId}, err: invalid method: {detail}", 400));
+
+    public static ApiException AppUnhealthy(string appId) =>
+        new(new ApiError(DirectInvoke, $"failed to invoke, id: {appId}, err: app is not in a healthy state"));
+
+    public static ApiException PeerUnauthenticated() =>
+        new(new ApiError(PeerUnauthenticatedKind, "peer call refused: missing or wrong peer secret"));
+
+    public static ApiException NotAPeerRoute() =>
+        new(new ApiError(DirectInvoke, "the peer port serves only /v1.0/invoke/{appId}/method/{method}", 404));
 
     public static ApiException NotReady(string detail) =>
         new(new ApiError(HealthNotReady, $"dapr is not ready: {detail}"));

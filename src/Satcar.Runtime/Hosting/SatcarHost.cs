@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -9,11 +11,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Satcar.Runtime.Api.Http;
+using Satcar.Runtime.Api.Peer;
 using Satcar.Runtime.AppChannel;
 using Satcar.Runtime.Components;
 using Satcar.Runtime.Health;
 using Satcar.Runtime.Invocation;
 using Satcar.Runtime.Metadata;
+using Satcar.Runtime.NameResolution;
 using Satcar.Runtime.Resources;
 using Satcar.Runtime.State;
 
@@ -56,6 +60,11 @@ public sealed partial class SatcarHost : IAsyncDisposable
         }
 
         options.HostAddress ??= HostAddress.Detect();
+        if (options.PeersEnabled)
+        {
+            // The peer port must be known before Configuration files are expanded (${DAPR_PORT}).
+            options.DaprInternalGrpcPort ??= FreePort(options.PeerListenAddress);
+        }
         var resources = new ResourceLoader(registry).Load(new ResourceLoadRequest
         {
             ResourcePaths = options.ResourcesPaths,
@@ -94,17 +103,54 @@ public sealed partial class SatcarHost : IAsyncDisposable
             throw;
         }
 
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Select(a => new Uri(a.Replace("[::]", "0.0.0.0", StringComparison.Ordinal)))
             .ToList();
+        var addresses = bound.Where(a => a.Port != options.DaprInternalGrpcPort).ToList();
         foreach (var address in addresses)
         {
             Log.Listening(logger, address);
         }
 
+        if (options.PeersEnabled)
+        {
+            Log.PeerListening(logger, options.PeerTls ? "https" : "http", options.PeerListenAddress ?? "0.0.0.0", options.DaprInternalGrpcPort!.Value);
+        }
+
+        var directory = app.Services.GetRequiredService<PeerDirectory>();
+        try
+        {
+            await directory.StartAsync(addresses[0].Port, cancellationToken);
+            app.Services.GetRequiredService<RuntimeReadiness>().MarkNameResolutionReady();
+        }
+        catch (NameResolutionConfigurationException e)
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+            throw new SatcarStartException([e.Message]);
+        }
+
+        // Deregister as soon as the stop begins, before the server drains, so callers move elsewhere.
+        app.Lifetime.ApplicationStopping.Register(() => directory.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5)));
+
         if (string.IsNullOrEmpty(options.ApiToken) && !IsLoopbackOnly(options))
         {
             Log.NoTokenOnNetwork(logger);
+        }
+
+        if (options.PeersEnabled && !options.PeerTls && options.PeerListenAddress is not ("localhost" or "127.0.0.1" or "::1"))
+        {
+            Log.PeersWithoutTls(logger);
+        }
+
+        if (options.AppTlsSkipVerify)
+        {
+            Log.SkipVerify(logger, "--app-tls-skip-verify", "the app");
+        }
+
+        if (options.PeerTlsSkipVerify)
+        {
+            Log.SkipVerify(logger, "--peer-tls-skip-verify", "other satcars");
         }
 
         Log.Started(logger, options.AppId, MetadataService.RuntimeVersion, resources.Components.Count);
@@ -142,6 +188,7 @@ public sealed partial class SatcarHost : IAsyncDisposable
         SatcarOptions options, ComponentRegistry registry, ResourceSet resources, Action<ILoggingBuilder>? configureLogging)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "satcar" });
+        builder.WebHost.UseKestrelHttpsConfiguration();
         ConfigureLogging(builder.Logging, options);
         configureLogging?.Invoke(builder.Logging);
 
@@ -154,6 +201,10 @@ public sealed partial class SatcarHost : IAsyncDisposable
             // daprd's ReadHeaderTimeout.
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             ListenHttpApi(kestrel, options);
+            if (options.PeersEnabled)
+            {
+                ListenPeers(kestrel, options);
+            }
         });
 
         var services = builder.Services;
@@ -167,7 +218,12 @@ public sealed partial class SatcarHost : IAsyncDisposable
         services.AddSingleton<AppChannel.AppChannel>();
         services.AddSingleton<AppReadiness>();
         services.AddHostedService(sp => sp.GetRequiredService<AppReadiness>());
+        services.AddSingleton<AppHealth>();
+        services.AddHostedService(sp => sp.GetRequiredService<AppHealth>());
         services.AddSingleton<RuntimeReadiness>();
+        services.AddSingleton<PeerDirectory>();
+        services.AddSingleton<PeerForwarder>();
+        services.AddSingleton<PeerApi>();
         services.AddSingleton<MetadataService>();
         services.AddSingleton<StateService>();
         services.AddHttpForwarder();
@@ -181,7 +237,9 @@ public sealed partial class SatcarHost : IAsyncDisposable
 
         var app = builder.Build();
         var api = app.Services.GetRequiredService<HttpApi>();
-        app.Run(api.HandleAsync);
+        var peers = app.Services.GetRequiredService<PeerApi>();
+        var peerPort = options.PeersEnabled ? options.DaprInternalGrpcPort : null;
+        app.Run(context => context.Connection.LocalPort == peerPort ? peers.HandleAsync(context) : api.HandleAsync(context));
         return app;
     }
 
@@ -204,6 +262,39 @@ public sealed partial class SatcarHost : IAsyncDisposable
                 kestrel.Listen(IPAddress.Parse(address.Trim('[', ']')), options.DaprHttpPort);
             }
         }
+    }
+
+    private static void ListenPeers(KestrelServerOptions kestrel, SatcarOptions options)
+    {
+        var port = options.DaprInternalGrpcPort!.Value;
+        Action<ListenOptions> configure = listen =>
+        {
+            listen.Protocols = HttpProtocols.Http1;
+            if (options.PeerTls)
+            {
+                listen.UseHttps(X509Certificate2.CreateFromPemFile(options.PeerTlsCertFile!, options.PeerTlsKeyFile));
+            }
+        };
+        switch (options.PeerListenAddress)
+        {
+            case null or "":
+                kestrel.ListenAnyIP(port, configure);
+                break;
+            case "localhost":
+                kestrel.ListenLocalhost(port, configure);
+                break;
+            default:
+                kestrel.Listen(IPAddress.Parse(options.PeerListenAddress.Trim('[', ']')), port, configure);
+                break;
+        }
+    }
+
+    private static int FreePort(string? address)
+    {
+        var ip = address is null or "" or "localhost" ? IPAddress.Loopback : IPAddress.Parse(address.Trim('[', ']'));
+        using var listener = new TcpListener(ip, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static bool IsLoopbackOnly(SatcarOptions options) =>
@@ -244,6 +335,15 @@ public sealed partial class SatcarHost : IAsyncDisposable
 
         [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "The API listens beyond loopback and DAPR_API_TOKEN is not set: anyone who can reach this port can use it")]
         public static partial void NoTokenOnNetwork(ILogger logger);
+
+        [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Peer port listening on {Scheme}://{Address}:{Port} (HTTP/1.1)")]
+        public static partial void PeerListening(ILogger logger, string scheme, string address, int port);
+
+        [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "The peer port has no TLS: the peer secret and all peer traffic cross the network in clear; use --peer-tls-cert-file and --peer-tls-key-file")]
+        public static partial void PeersWithoutTls(ILogger logger);
+
+        [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "{Flag} is set: the certificates of {Whom} are not verified")]
+        public static partial void SkipVerify(ILogger logger, string flag, string whom);
 
         [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "{Note}")]
         public static partial void ResourceNote(ILogger logger, string note);

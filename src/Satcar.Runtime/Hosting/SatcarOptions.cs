@@ -34,8 +34,62 @@ public sealed class SatcarOptions
     /// <summary><c>--dapr-grpc-port</c>: reserved for the gRPC API.</summary>
     public int DaprGrpcPort { get; set; } = 50001;
 
-    /// <summary><c>--dapr-internal-grpc-port</c>: the port other satcars call this one on.</summary>
+    /// <summary>
+    /// <c>--dapr-internal-grpc-port</c>: the peer port, which other satcars call this one on (daprd's
+    /// name for its sidecar-to-sidecar port; satcar serves HTTP/1.1 there). A free port is picked when
+    /// it is not given.
+    /// </summary>
     public int? DaprInternalGrpcPort { get; set; }
+
+    /// <summary><c>--dapr-internal-grpc-listen-address</c>: the address the peer port binds to; empty binds every interface.</summary>
+    public string? PeerListenAddress { get; set; }
+
+    /// <summary>
+    /// The shared peer secret (<c>SATCAR_PEER_SECRET</c> or <c>--peer-secret-file</c>). Peer calls carry
+    /// it and are refused without it; with no secret this satcar neither makes nor accepts peer calls.
+    /// </summary>
+    public string? PeerSecret { get; set; }
+
+    /// <summary><c>--peer-tls-cert-file</c> and <c>--peer-tls-key-file</c> (PEM): serve the peer port over TLS and call peers over https.</summary>
+    public string? PeerTlsCertFile { get; set; }
+
+    public string? PeerTlsKeyFile { get; set; }
+
+    /// <summary><c>--peer-tls-ca-file</c>: a PEM CA that peer certificates are checked against instead of the system store.</summary>
+    public string? PeerTlsCaFile { get; set; }
+
+    /// <summary><c>--peer-tls-skip-verify</c>: accept any peer certificate (explicitly insecure).</summary>
+    public bool PeerTlsSkipVerify { get; set; }
+
+    /// <summary><c>--app-tls-ca-file</c>: a PEM CA that the app's certificate is checked against instead of the system store.</summary>
+    public string? AppTlsCaFile { get; set; }
+
+    /// <summary><c>--app-tls-skip-verify</c>: accept any app certificate (explicitly insecure).</summary>
+    public bool AppTlsSkipVerify { get; set; }
+
+    /// <summary><c>--enable-app-health-check</c>.</summary>
+    public bool AppHealthCheck { get; set; }
+
+    /// <summary><c>--app-health-check-path</c>.</summary>
+    public string AppHealthCheckPath { get; set; } = "/healthz";
+
+    /// <summary><c>--app-health-probe-interval</c> (daprd takes whole seconds).</summary>
+    public TimeSpan AppHealthProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>--app-health-probe-timeout</c> (daprd takes milliseconds).</summary>
+    public TimeSpan AppHealthProbeTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary><c>--app-health-threshold</c>: consecutive failed probes before the app counts as unhealthy.</summary>
+    public int AppHealthThreshold { get; set; } = 3;
+
+    /// <summary><c>SATCAR_HOME</c>: where host-local files live (the default name-resolution database); <c>~/.satcar</c> by default.</summary>
+    public string HomeDirectory { get; set; } = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".satcar");
+
+    /// <summary>True when peer calls are possible: a peer secret is configured.</summary>
+    public bool PeersEnabled => !string.IsNullOrEmpty(PeerSecret);
+
+    /// <summary>True when the peer port serves TLS (and peers are called over https).</summary>
+    public bool PeerTls => PeerTlsCertFile is not null;
 
     /// <summary><c>--dapr-listen-addresses</c>: addresses the API binds to; empty binds every interface, as daprd does.</summary>
     public IReadOnlyList<string> ListenAddresses { get; set; } = [];
@@ -158,6 +212,50 @@ public sealed class SatcarOptions
             }
         }
 
+        if (PeerListenAddress is { Length: > 0 } peerAddress && peerAddress != "localhost" && !IPAddress.TryParse(peerAddress.Trim('[', ']'), out _))
+        {
+            errors.Add($"--dapr-internal-grpc-listen-address: '{peerAddress}' is not an IP address or 'localhost'");
+        }
+
+        if (DaprInternalGrpcPort is { } peerPort and > 0 && peerPort == DaprHttpPort)
+        {
+            errors.Add("--dapr-internal-grpc-port must differ from --dapr-http-port");
+        }
+
+        if ((PeerTlsCertFile is null) != (PeerTlsKeyFile is null))
+        {
+            errors.Add("--peer-tls-cert-file and --peer-tls-key-file go together");
+        }
+
+        CheckFile(errors, "--peer-tls-cert-file", PeerTlsCertFile);
+        CheckFile(errors, "--peer-tls-key-file", PeerTlsKeyFile);
+        CheckFile(errors, "--peer-tls-ca-file", PeerTlsCaFile);
+        CheckFile(errors, "--app-tls-ca-file", AppTlsCaFile);
+        if (PeerSecret is { Length: > 0 and < 16 })
+        {
+            errors.Add("the peer secret (SATCAR_PEER_SECRET or --peer-secret-file) must be at least 16 characters");
+        }
+
+        if (!AppHealthCheckPath.StartsWith('/'))
+        {
+            errors.Add($"--app-health-check-path must start with '/'; got '{AppHealthCheckPath}'");
+        }
+
+        if (AppHealthProbeInterval <= TimeSpan.Zero)
+        {
+            errors.Add("--app-health-probe-interval must be at least 1 second");
+        }
+
+        if (AppHealthProbeTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("--app-health-probe-timeout must be at least 1 millisecond");
+        }
+
+        if (AppHealthThreshold < 1)
+        {
+            errors.Add("--app-health-threshold must be at least 1");
+        }
+
         if (MaxBodySize <= 0)
         {
             errors.Add("--max-body-size must be greater than zero");
@@ -172,6 +270,14 @@ public sealed class SatcarOptions
     }
 
     private const string StateSeparator = "||";
+
+    private static void CheckFile(List<string> errors, string flag, string? path)
+    {
+        if (path is not null && !File.Exists(path))
+        {
+            errors.Add($"{flag}: file '{path}' does not exist");
+        }
+    }
 
     private static void CheckPort(List<string> errors, string flag, int? port, bool allowZero)
     {

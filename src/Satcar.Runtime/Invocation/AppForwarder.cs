@@ -109,8 +109,9 @@ public sealed partial class AppForwarder(
             headers.Authorization = default;
         }
 
-        // The caller's token never reaches the app; the app sees only its own APP_API_TOKEN.
+        // The caller's token and the peer secret never reach the app; the app sees only its own APP_API_TOKEN.
         headers.Remove(ApiTokenHeader);
+        headers.Remove(PeerForwarder.TokenHeader);
         if (channel.AppApiToken is { } appToken)
         {
             headers[ApiTokenHeader] = appToken;
@@ -137,6 +138,9 @@ public sealed partial class AppForwarder(
         {
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
             proxyRequest.RequestUri = new Uri(destinationPrefix + pathAndQuery, UriKind.Absolute);
+
+            // The receiver sees its own authority as Host; the caller's is in X-Forwarded-Host.
+            proxyRequest.Headers.Host = null;
         }
 
         public override async ValueTask<bool> TransformResponseAsync(

@@ -281,7 +281,7 @@ public sealed class ResourceLoader(ComponentRegistry registry)
         components.RemoveAll(duplicates.Contains);
     }
 
-    private static ConfigurationResource? ReadConfiguration(
+    private ConfigurationResource? ReadConfiguration(
         IReadOnlyList<string> files, IReadOnlyDictionary<string, string> variables, List<ResourceProblem> problems)
     {
         string? name = null;
@@ -343,14 +343,18 @@ public sealed class ResourceLoader(ComponentRegistry registry)
         };
     }
 
-    private static void ValidateConfigurationSpec(Fields fields, YamlMappingNode spec)
+    private void ValidateConfigurationSpec(Fields fields, YamlMappingNode spec)
     {
         var specFields = new Fields(fields.File, spec, fields.Problems, "spec.");
         if (specFields.Mapping("nameResolution") is { } nameResolution)
         {
-            if (nameResolution.String("component") is null)
+            if (nameResolution.String("component") is not { } component)
             {
                 fields.Problem("spec.nameResolution.component", "is required");
+            }
+            else if (!registry.IsKnownNameResolver(component))
+            {
+                fields.Problem("spec.nameResolution.component", $"unknown name resolver '{component}'; known: {string.Join(", ", registry.KnownNameResolvers)}");
             }
 
             if (nameResolution.Has("configuration") && nameResolution.Mapping("configuration") is null)

@@ -29,7 +29,8 @@ internal sealed partial class SqliteStateStore(ComponentContext context) : ITran
     {
         var options = SqliteStateOptions.Read(metadata);
         _table = options.TableName;
-        _database = await SqliteDatabase.OpenAsync(options.ConnectionString, options.BusyTimeout, options.DisableWal, metadata, cancellationToken);
+        _database = await SqliteDatabase.OpenAsync(
+            options.ConnectionString, options.BusyTimeout, options.DisableWal, problem => metadata.Invalid("connectionString", problem), cancellationToken);
         await using (var connection = await _database.OpenAsync(cancellationToken))
         {
             await Execute(connection, $"""

@@ -30,7 +30,7 @@ internal sealed class HealthEndpoints(RuntimeReadiness readiness, SatcarOptions 
 
     public void GetOutboundHealthz(HttpContext context)
     {
-        if (!readiness.ComponentsReady)
+        if (!readiness.OutboundReady)
         {
             throw ApiErrors.OutboundNotReady();
         }

@@ -73,6 +73,16 @@ internal sealed class MetadataEndpoints(
             writer.WriteNumber("port", app.Port);
             writer.WriteString("protocol", app.Scheme);
             writer.WriteString("channelAddress", app.Host);
+            if (options.AppHealthCheck)
+            {
+                writer.WriteStartObject("health");
+                writer.WriteString("healthCheckPath", options.AppHealthCheckPath);
+                writer.WriteString("healthProbeInterval", $"{options.AppHealthProbeInterval.TotalSeconds}s");
+                writer.WriteString("healthProbeTimeout", $"{options.AppHealthProbeTimeout.TotalMilliseconds}ms");
+                writer.WriteNumber("healthThreshold", options.AppHealthThreshold);
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
         }
 

@@ -1,0 +1,122 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Satcar.Runtime.Hosting;
+
+namespace Satcar.Runtime.AppChannel;
+
+/// <summary>
+/// daprd's app health check (https://docs.dapr.io/operations/resiliency/health-checks/app-health/):
+/// with <c>--enable-app-health-check</c> the satcar probes <c>GET {app}{--app-health-check-path}</c>
+/// every interval; <c>--app-health-threshold</c> consecutive failures make the app unhealthy, one
+/// success makes it healthy again. While it is unhealthy, invocations of it fail fast. The probe does
+/// not carry <c>APP_API_TOKEN</c>, as in daprd. The app counts as healthy until a probe says otherwise.
+/// </summary>
+public sealed partial class AppHealth(AppChannel channel, SatcarOptions options, ILogger<AppHealth> logger, TimeProvider timeProvider)
+    : BackgroundService
+{
+    private readonly List<Func<bool, string, CancellationToken, Task>> _listeners = [];
+    private volatile bool _healthy = true;
+    private int _failures;
+
+    /// <summary>True unless health checks are on and the app failed the threshold of probes in a row.</summary>
+    public bool IsHealthy => _healthy;
+
+    public bool Enabled => options.AppHealthCheck && channel.BaseUri is not null;
+
+    /// <summary>Registers a callback for every probe result (healthy, output); a name resolver publishes it.</summary>
+    public void Subscribe(Func<bool, string, CancellationToken, Task> listener)
+    {
+        lock (_listeners)
+        {
+            _listeners.Add(listener);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        var target = new Uri(channel.DestinationPrefix + options.AppHealthCheckPath);
+        using var timer = new PeriodicTimer(options.AppHealthProbeInterval, timeProvider);
+        do
+        {
+            var (ok, output) = await ProbeAsync(target, stoppingToken);
+            await RecordAsync(ok, output, stoppingToken);
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    private async Task<(bool Ok, string Output)> ProbeAsync(Uri target, CancellationToken stoppingToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(options.AppHealthProbeTimeout);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, target);
+            using var response = await channel.Invoker.SendAsync(request, timeout.Token);
+            var status = (int)response.StatusCode;
+            return (status is >= 200 and < 300, $"GET {options.AppHealthCheckPath}: {status}");
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return (false, $"GET {options.AppHealthCheckPath}: no answer within {options.AppHealthProbeTimeout.TotalMilliseconds} ms");
+        }
+        catch (HttpRequestException e)
+        {
+            return (false, $"GET {options.AppHealthCheckPath}: {e.Message}");
+        }
+    }
+
+    private async Task RecordAsync(bool ok, string output, CancellationToken stoppingToken)
+    {
+        var wasHealthy = _healthy;
+        _failures = ok ? 0 : _failures + 1;
+        _healthy = ok || (_failures < options.AppHealthThreshold && wasHealthy);
+        if (_healthy != wasHealthy)
+        {
+            if (_healthy)
+            {
+                Log.AppHealthy(logger, output);
+            }
+            else
+            {
+                Log.AppUnhealthy(logger, _failures, output);
+            }
+        }
+
+        Func<bool, string, CancellationToken, Task>[] listeners;
+        lock (_listeners)
+        {
+            listeners = [.. _listeners];
+        }
+
+        foreach (var listener in listeners)
+        {
+            await listener(_healthy, output, stoppingToken);
+        }
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1610, Level = LogLevel.Information, Message = "The app is healthy again ({Output})")]
+        public static partial void AppHealthy(ILogger logger, string output);
+
+        [LoggerMessage(EventId = 1611, Level = LogLevel.Warning, Message = "The app is unhealthy after {Failures} failed probes ({Output}); invocations of it fail until it recovers")]
+        public static partial void AppUnhealthy(ILogger logger, int failures, string output);
+    }
+}

@@ -1,0 +1,63 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Satcar.Testing;
+
+/// <summary>A throwaway certificate authority and a server certificate for 127.0.0.0/8 and localhost, written as PEM files.</summary>
+public sealed class TestCertificates
+{
+    private TestCertificates(string caFile, string certFile, string keyFile, X509Certificate2 server)
+    {
+        CaFile = caFile;
+        CertFile = certFile;
+        KeyFile = keyFile;
+        Server = server;
+    }
+
+    /// <summary>The CA certificate (PEM) that signed <see cref="CertFile"/>.</summary>
+    public string CaFile { get; }
+
+    /// <summary>The server certificate (PEM).</summary>
+    public string CertFile { get; }
+
+    /// <summary>The server certificate's private key (PEM).</summary>
+    public string KeyFile { get; }
+
+    /// <summary>The server certificate with its private key, for Kestrel.</summary>
+    public X509Certificate2 Server { get; }
+
+    /// <summary>Creates the CA and a server certificate valid for the given loopback addresses.</summary>
+    public static TestCertificates Create(string directory, params string[] addresses)
+    {
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=satcar test CA", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+
+        using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var serverRequest = new CertificateRequest("CN=satcar test server", serverKey, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        foreach (var address in addresses.Append("127.0.0.1").Distinct())
+        {
+            names.AddIpAddress(IPAddress.Parse(address));
+        }
+
+        serverRequest.CertificateExtensions.Add(names.Build());
+        serverRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var signed = serverRequest.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        using var withKey = signed.CopyWithPrivateKey(serverKey);
+
+        Directory.CreateDirectory(directory);
+        var caFile = Path.Combine(directory, "ca.pem");
+        var certFile = Path.Combine(directory, "server.pem");
+        var keyFile = Path.Combine(directory, "server.key");
+        File.WriteAllText(caFile, ca.ExportCertificatePem());
+        File.WriteAllText(certFile, withKey.ExportCertificatePem());
+        File.WriteAllText(keyFile, serverKey.ExportPkcs8PrivateKeyPem());
+        return new TestCertificates(caFile, certFile, keyFile, X509Certificate2.CreateFromPemFile(certFile, keyFile));
+    }
+}

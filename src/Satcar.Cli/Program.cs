@@ -4,6 +4,8 @@ using Satcar.Cli.Commands;
 
 var root = new RootCommand("satcar: a Dapr-compatible runtime that can run away from its app (a satellite sidecar).");
 root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(LinkCommand.Create());
+root.Subcommands.Add(UpCommand.Create());
 root.Subcommands.Add(ValidateCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 

@@ -1,18 +1,109 @@
 using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Satcar.Link;
+using Satcar.Link.Hosting;
 
 namespace Satcar.Cli.Commands;
 
-/// <summary><c>satcar link</c>: placeholder until the link lands.</summary>
+/// <summary>
+/// <c>satcar link</c>: the app-side forwarder. It listens where the app expects its sidecar
+/// (<c>127.0.0.1:3500</c>) and carries every request to the app's satcar, adding the satcar's API
+/// token, so an unmodified Dapr app works against a satcar on another host.
+/// </summary>
 internal static class LinkCommand
 {
     public static Command Create()
     {
-        var command = new Command("link", "Forward the app's localhost Dapr port to its satcar (not built yet).");
-        command.SetAction(_ =>
+        var satcarUrl = new Option<string>("--satcar-url") { Description = "The satcar's Dapr HTTP API, such as https://satcar1.example.net:3500.", Required = true };
+        var port = new Option<int?>("--dapr-http-port") { Description = "The port the app talks to (default DAPR_HTTP_PORT, else 3500)." };
+        var listenAddress = new Option<string>("--listen-address") { Description = "The address the link listens on.", DefaultValueFactory = _ => "127.0.0.1" };
+        var tokenFile = new Option<string?>("--api-token-file") { Description = "A file holding the satcar's API token (default: DAPR_API_TOKEN)." };
+        var caFile = new Option<string?>("--satcar-ca-file") { Description = "PEM CA to check the satcar's certificate against instead of the system store." };
+        var skipVerify = new Option<bool>("--satcar-tls-skip-verify") { Description = "Do not verify the satcar's certificate (insecure)." };
+        var connectTimeout = new Option<int>("--connect-timeout") { Description = "Milliseconds to wait for a connection to the satcar before answering with an error.", DefaultValueFactory = _ => 1000 };
+        var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "info" };
+        var command = new Command("link", "Forward the app's localhost Dapr port to its satcar.")
         {
-            Console.Error.WriteLine("satcar link: not built yet");
-            return ExitCodes.Failure;
+            satcarUrl, port, listenAddress, tokenFile, caFile, skipVerify, connectTimeout, logLevel,
+        };
+
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(tokenFile) is { } file && !File.Exists(file))
+            {
+                result.AddError($"--api-token-file: file '{file}' does not exist");
+            }
+
+            if (result.GetValue(logLevel) is { } level && ParseLevel(level) is null)
+            {
+                result.AddError($"--log-level must be one of debug, info, warn, error; got '{level}'");
+            }
+
+            if (result.GetValue(satcarUrl) is { } url && !Uri.TryCreate(url, UriKind.Absolute, out _))
+            {
+                result.AddError($"--satcar-url must be an absolute URL such as http://127.0.0.2:3500; got '{url}'");
+            }
+        });
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var envPort = Environment.GetEnvironmentVariable("DAPR_HTTP_PORT");
+            var options = new SatcarLinkOptions
+            {
+                SatcarUrl = new Uri(parse.GetValue(satcarUrl)!, UriKind.Absolute),
+                HttpPort = parse.GetValue(port)
+                    ?? (int.TryParse(envPort, NumberStyles.None, CultureInfo.InvariantCulture, out var fromEnv) ? fromEnv : 3500),
+                ListenAddress = parse.GetValue(listenAddress)!,
+                ApiToken = parse.GetValue(tokenFile) is { } file
+                    ? File.ReadAllText(file).Trim()
+                    : Environment.GetEnvironmentVariable("DAPR_API_TOKEN") is { Length: > 0 } token ? token : null,
+                SatcarCaFile = parse.GetValue(caFile),
+                SatcarTlsSkipVerify = parse.GetValue(skipVerify),
+                ConnectTimeout = TimeSpan.FromMilliseconds(parse.GetValue(connectTimeout)),
+            };
+            var level = ParseLevel(parse.GetValue(logLevel)!)!.Value;
+
+            LinkHost link;
+            try
+            {
+                link = await LinkHost.StartAsync(options, logging => logging
+                    .SetMinimumLevel(level)
+                    .AddFilter("Microsoft", level <= LogLevel.Debug ? level : LogLevel.Warning)
+                    .AddSimpleConsole(o =>
+                    {
+                        o.SingleLine = true;
+                        o.TimestampFormat = "HH:mm:ss.fff ";
+                    }), cancellationToken);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"satcar link: {e.Message.Split(" (Parameter", 2)[0]}");
+                return ExitCodes.Failure;
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"satcar link: cannot listen on {options.ListenAddress}:{options.HttpPort}: {e.Message}");
+                return ExitCodes.Failure;
+            }
+
+            await using (link)
+            {
+                Console.WriteLine($"satcar link: {link.Address} -> {options.SatcarUrl}{(options.ApiToken is null ? "" : " (adding the API token)")}");
+                await link.WaitForShutdownAsync(CancellationToken.None);
+            }
+
+            return ExitCodes.Ok;
         });
         return command;
     }
+
+    private static LogLevel? ParseLevel(string text) => text.ToLowerInvariant() switch
+    {
+        "debug" => LogLevel.Debug,
+        "info" => LogLevel.Information,
+        "warn" or "warning" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        _ => null,
+    };
 }

@@ -1,5 +1,5 @@
+using Satcar.Link.Http;
 using Satcar.Runtime.Hosting;
-using Satcar.Runtime.Security;
 
 namespace Satcar.Runtime.AppChannel;
 

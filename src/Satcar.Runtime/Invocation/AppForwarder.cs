@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Satcar.Link.Http;
 using Satcar.Runtime.Api.Http;
 using Satcar.Runtime.Errors;
 using Satcar.Runtime.Hosting;

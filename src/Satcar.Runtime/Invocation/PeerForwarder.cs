@@ -4,11 +4,11 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Satcar.Link.Http;
 using Satcar.Runtime.Api.Http;
 using Satcar.Runtime.Errors;
 using Satcar.Runtime.Hosting;
 using Satcar.Runtime.NameResolution;
-using Satcar.Runtime.Security;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Satcar.Runtime.Invocation;

@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Satcar.Runtime.Security;
+namespace Satcar.Link.Http;
 
 /// <summary>
 /// How a client connection checks the server's certificate: the system trust store by default, a

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
-namespace Satcar.Runtime.Invocation;
+namespace Satcar.Link.Http;
 
 /// <summary>
 /// Removes the headers that belong to one connection (RFC 9110 §7.6.1): the fixed set and every

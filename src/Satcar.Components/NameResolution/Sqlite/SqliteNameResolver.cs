@@ -30,7 +30,13 @@ internal sealed partial class SqliteNameResolver : INameResolver
     public async Task InitAsync(NameResolutionContext context, CancellationToken cancellationToken)
     {
         _context = context;
-        _options = SqliteNameResolverOptions.Read(new ResolverSettings(context.Configuration), context.HomeDirectory);
+        var warnings = new List<string>();
+        _options = SqliteNameResolverOptions.Read(context.Configuration, context.HomeDirectory, warnings);
+        foreach (var warning in warnings)
+        {
+            Log.ConfigurationWarning(context.Logger, warning);
+        }
+
         if (_options.InMemory)
         {
             Log.InMemory(context.Logger);
@@ -222,6 +228,9 @@ internal sealed partial class SqliteNameResolver : INameResolver
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 2306, Level = LogLevel.Warning, Message = "{Warning}")]
+        public static partial void ConfigurationWarning(ILogger logger, string warning);
+
         [LoggerMessage(EventId = 2300, Level = LogLevel.Warning, Message = "The name-resolution database is in memory: no other satcar can find this one")]
         public static partial void InMemory(ILogger logger);
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Satcar.Runtime.NameResolution;
 
 namespace Satcar.Components.NameResolution.Sqlite;
@@ -38,34 +39,41 @@ internal sealed record SqliteNameResolverOptions
         }
     }
 
-    public static SqliteNameResolverOptions Read(ResolverSettings settings, string homeDirectory)
+    /// <summary>Reads the configuration; every problem is reported at once, each naming its field.</summary>
+    public static SqliteNameResolverOptions Read(JsonObject configuration, string homeDirectory, List<string> warnings)
     {
+        var problems = new List<string>();
+        var section = new ConfigSection(configuration, ConfigSection.RootPath, problems, warnings);
+        section.WarnUnknownKeys(["connectionString", "updateInterval", "timeout", "tableName", "cleanupInterval", "busyTimeout", "disableWAL", "metadataTableName"]);
+
+        // Dapr's SQLite resolver takes durations as strings; a bare number here means seconds.
+        var seconds = TimeSpan.FromSeconds(1);
         var options = new SqliteNameResolverOptions
         {
-            ConnectionString = settings.GetString("connectionString") ?? Path.Combine(homeDirectory, DefaultFileName),
-            UpdateInterval = settings.GetDuration("updateInterval") ?? TimeSpan.FromSeconds(5),
-            Timeout = settings.GetDuration("timeout") ?? TimeSpan.FromSeconds(1),
-            TableName = settings.GetString("tableName") ?? "hosts",
-            CleanupInterval = settings.GetDuration("cleanupInterval") ?? TimeSpan.FromHours(1),
-            BusyTimeout = settings.GetDuration("busyTimeout") ?? TimeSpan.FromMilliseconds(800),
-            DisableWal = settings.GetBoolean("disableWAL") ?? false,
+            ConnectionString = section.String("connectionString") ?? Path.Combine(homeDirectory, DefaultFileName),
+            UpdateInterval = section.Duration("updateInterval", seconds) ?? TimeSpan.FromSeconds(5),
+            Timeout = section.Duration("timeout", seconds) ?? TimeSpan.FromSeconds(1),
+            TableName = section.String("tableName") ?? "hosts",
+            CleanupInterval = section.Duration("cleanupInterval", seconds) ?? TimeSpan.FromHours(1),
+            BusyTimeout = section.Duration("busyTimeout", seconds) ?? TimeSpan.FromMilliseconds(800),
+            DisableWal = section.Boolean("disableWAL") ?? false,
         };
 
         if (options.UpdateInterval < TimeSpan.FromSeconds(1))
         {
-            throw settings.Invalid("updateInterval", "must be at least 1s");
+            section.Problem("updateInterval", "must be at least 1s");
         }
 
         if (options.Timeout <= TimeSpan.Zero || options.Timeout >= options.UpdateInterval)
         {
-            throw settings.Invalid("timeout", "must be positive and shorter than updateInterval");
+            section.Problem("timeout", "must be positive and shorter than updateInterval");
         }
 
         if (options.TableName.Length == 0 || !char.IsAsciiLetter(options.TableName[0]) || !options.TableName.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
         {
-            throw settings.Invalid("tableName", $"must be letters, digits and underscores, starting with a letter; got '{options.TableName}'");
+            section.Problem("tableName", $"must be letters, digits and underscores, starting with a letter; got '{options.TableName}'");
         }
 
-        return options;
+        return problems.Count == 0 ? options : throw new NameResolutionConfigurationException(string.Join(Environment.NewLine, problems));
     }
 }

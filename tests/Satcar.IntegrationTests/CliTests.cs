@@ -31,6 +31,8 @@ public sealed class CliTests : IDisposable
     [InlineData("--log-level loud", "--log-level")]
     [InlineData("--max-body-size huge", "--max-body-size")]
     [InlineData("--app-url not/a/url", "--app-url")]
+    [InlineData("--dapr-graceful-shutdown-seconds soon", "--dapr-graceful-shutdown-seconds")]
+    [InlineData("--dapr-http-max-request-size big", "--dapr-http-max-request-size")]
     public async Task A_bad_flag_stops_the_start_and_is_named(string flags, string named)
     {
         var (exitCode, output) = await SatcarProcess.RunToExitAsync(["run", "--app-id", "a", .. flags.Split(' ')]);

@@ -143,7 +143,7 @@ internal static class RunCommand
                 result.AddError($"--max-body-size must be a size such as 4Mi, 512Ki or 1048576; got '{size}'");
             }
 
-            if (result.GetValue(MaxRequestSizeMb) is { } megabytes && megabytes <= 0)
+            if (ParsedValue(result, MaxRequestSizeMb) is { } megabytes && megabytes <= 0)
             {
                 result.AddError($"--dapr-http-max-request-size must be a positive number of MB; got {megabytes}");
             }
@@ -154,13 +154,13 @@ internal static class RunCommand
             }
 
             if (Environment.GetEnvironmentVariable("DAPR_HTTP_PORT") is { Length: > 0 } envPort
-                && result.GetValue(DaprHttpPort) is null
+                && ParsedValue(result, DaprHttpPort) is null
                 && !int.TryParse(envPort, NumberStyles.None, CultureInfo.InvariantCulture, out _))
             {
                 result.AddError($"DAPR_HTTP_PORT must be a port number; got '{envPort}'");
             }
 
-            if (result.GetValue(GracefulShutdownSeconds) < 0)
+            if (ParsedValue(result, GracefulShutdownSeconds) < 0)
             {
                 result.AddError("--dapr-graceful-shutdown-seconds may not be negative");
             }
@@ -168,6 +168,22 @@ internal static class RunCommand
             if (result.GetValue(PeerSecretFile) is { } secretFile && !File.Exists(secretFile))
             {
                 result.AddError($"--peer-secret-file: file '{secretFile}' does not exist");
+            }
+        }
+
+        /// <summary>
+        /// The value of an option inside a validator; null when it does not convert, which the parser
+        /// reports as an error of its own (GetValue would throw there instead).
+        /// </summary>
+        private static T? ParsedValue<T>(CommandResult result, Option<T> option)
+        {
+            try
+            {
+                return result.GetValue(option);
+            }
+            catch (InvalidOperationException)
+            {
+                return default;
             }
         }
 

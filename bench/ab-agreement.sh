@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Does `satcar bench` measure what Apache Bench measures? Both tools against the same bare Kestrel endpoint
+# (Satcar.BenchTargets) with the same -n/-c/-k, in interleaved rounds (tool × mode in a shuffled order each round).
+# The report gives medians over rounds per tool and mode, the satcar/ab ratios, and whether the means agree within
+# 10%, next to the machine facts.
+#
+#   bench/ab-agreement.sh [ROUNDS] [REQUESTS]        (defaults: 5 rounds, 20000 requests)
+#
+# Modes: ping-k1 (GET /ping, -k -c 1), ping-k4 (-k -c 4), echo-k1 (POST 1 KiB to /echo, -k -c 1), healthz-c1
+# (GET /healthz, a new connection per request, the seed's own ab command; REQUESTS/2 requests).
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/bench-tool.sh"
+
+rounds=${1:-5}
+full_requests=${2:-20000}
+satcar_warmup=10000
+need ab apache2-utils
+need curl curl
+build_release
+
+work=$(mktemp -d)
+trap 'stop_all; rm -rf "$work"' EXIT
+rows="$work/rows.jsonl"
+port=$(free_port)
+
+echo "== starting the bare Kestrel target"
+start kestrel "$work/kestrel.log" dotnet "$bench_root/Satcar.BenchTargets/bin/Release/net10.0/Satcar.BenchTargets.dll" \
+  --urls "http://127.0.0.1:$port"
+wait_http "http://127.0.0.1:$port/healthz" 204
+
+base="http://127.0.0.1:$port"
+python3 -c 'import json; print(json.dumps({"order": "x" * 1000}))' >"$work/body.json"
+
+echo "== warming up (both tools, every endpoint)"
+requests=20000
+for url in "$base/ping" "$base/healthz"; do
+  ab -k -c 4 -n "$requests" "$url" >/dev/null 2>&1
+  dotnet "$satcar_dll" bench -q -k -c 4 -n "$requests" "$url" >/dev/null
+done
+ab -k -c 4 -n "$requests" -p "$work/body.json" -T application/json "$base/echo" >/dev/null 2>&1
+dotnet "$satcar_dll" bench -q -k -c 4 -n "$requests" -p "$work/body.json" -T application/json "$base/echo" >/dev/null
+
+measure() {
+  local round=$1 tool=$2 mode=$3 run=satcar_measure
+  if [ "$tool" = ab ]; then run=ab_measure; fi
+  case $mode in
+    ping-k1) requests=$full_requests; $run "$round" "$mode" "$base/ping" -k -c 1 ;;
+    ping-k4) requests=$full_requests; $run "$round" "$mode" "$base/ping" -k -c 4 ;;
+    echo-k1) requests=$full_requests; $run "$round" "$mode" "$base/echo" -k -c 1 -p "$work/body.json" -T application/json ;;
+    healthz-c1) requests=$((full_requests / 2)); $run "$round" "$mode" "$base/healthz" -c 1 ;;
+  esac
+}
+
+for round in $(seq 1 "$rounds"); do
+  echo "== round $round of $rounds"
+  for pair in $(for t in ab satcar; do for m in ping-k1 ping-k4 echo-k1 healthz-c1; do echo "$t:$m"; done; done | shuf); do
+    measure "$round" "${pair%%:*}" "${pair#*:}"
+  done
+done
+
+stamp=$(date -u +%Y-%m-%d-%H%M)
+mkdir -p "$bench_root/results"
+machine_facts "$work/facts.txt"
+{
+  echo "requests per measurement: $full_requests (healthz-c1: $((full_requests / 2))); satcar bench --warmup $satcar_warmup in the same process; generators unpinned, one at a time"
+  echo "target: Satcar.BenchTargets (Release), Kestrel on 127.0.0.1"
+} >>"$work/facts.txt"
+cp "$rows" "$bench_root/results/$stamp-ab-agreement.jsonl"
+agreement_report "$rows" "$work/facts.txt" "satcar bench against ab ($stamp)" "$bench_root/results/$stamp-ab-agreement.md"
+echo "== written bench/results/$stamp-ab-agreement.md"

@@ -1,0 +1,100 @@
+using Satcar.Bench.Measurement;
+using Satcar.Bench.Statistics;
+using Satcar.Testing;
+
+namespace Satcar.Tests.Bench;
+
+/// <summary>Every way a target can fail ends as a counted failure with its reason, never as an exception.</summary>
+public sealed class FailureTests
+{
+    private static async Task<RunSummary> RunAsync(Uri url, int requests = 3, double timeoutSeconds = 5, bool keepAlive = false)
+    {
+        var settings = new LoadSettings { Requests = requests, Concurrency = 1, KeepAlive = keepAlive, Timeout = TimeSpan.FromSeconds(timeoutSeconds) };
+        var run = await LoadRunner.RunAsync(new RequestTemplate(url, HttpMethod.Get), settings);
+        return RunSummary.From(run);
+    }
+
+    private static void AssertAllFailed(RunSummary summary, FailureReason reason, int requests = 3)
+    {
+        Assert.Equal(0, summary.Completed);
+        Assert.Equal(requests, summary.Failed);
+        var failure = Assert.Single(summary.Failures);
+        Assert.True(reason == failure.Reason, $"expected {reason}, got {failure.Reason}: {failure.Example}");
+        Assert.Equal(requests, failure.Count);
+        Assert.False(string.IsNullOrWhiteSpace(failure.Example));
+    }
+
+    [Fact]
+    public async Task A_closed_port_is_connect_refused()
+    {
+        var summary = await RunAsync(new Uri($"http://127.0.0.1:{Ports.Free()}/"));
+        AssertAllFailed(summary, FailureReason.ConnectRefused);
+    }
+
+    [Fact]
+    public async Task A_server_that_closes_mid_response_is_counted_as_such()
+    {
+        await using var server = MisbehavingServer.ClosingMidResponse();
+        AssertAllFailed(await RunAsync(server.Url), FailureReason.ClosedMidResponse);
+    }
+
+    [Fact]
+    public async Task A_server_that_closes_before_answering_is_counted_as_such()
+    {
+        await using var server = MisbehavingServer.ClosingBeforeResponse();
+        AssertAllFailed(await RunAsync(server.Url, keepAlive: true), FailureReason.ClosedBeforeResponse);
+    }
+
+    [Fact]
+    public async Task A_reset_connection_is_a_reset()
+    {
+        await using var server = MisbehavingServer.Resetting();
+        AssertAllFailed(await RunAsync(server.Url), FailureReason.Reset);
+    }
+
+    [Fact]
+    public async Task A_server_that_never_answers_times_out_after_s_seconds()
+    {
+        await using var server = MisbehavingServer.Silent();
+        var summary = await RunAsync(server.Url, requests: 2, timeoutSeconds: 1);
+        AssertAllFailed(summary, FailureReason.Timeout, requests: 2);
+        Assert.Contains("1 s", summary.Failures[0].Example, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_server_that_does_not_speak_http_is_an_invalid_response()
+    {
+        await using var server = MisbehavingServer.SpeakingNonsense();
+        AssertAllFailed(await RunAsync(server.Url, timeoutSeconds: 2), FailureReason.InvalidResponse);
+    }
+
+    [Fact]
+    public async Task An_unknown_host_is_a_name_resolution_failure()
+    {
+        AssertAllFailed(await RunAsync(new Uri("http://no-such-host.invalid/"), timeoutSeconds: 5), FailureReason.NameResolution);
+    }
+
+    [Fact]
+    public async Task Failures_and_successes_are_counted_apart()
+    {
+        await using var app = await FakeApp.StartAsync();
+        var good = await RunAsync(new Uri(app.BaseUri, "/status/500"), requests: 4, keepAlive: true);
+        Assert.Equal(4, good.Completed);
+        Assert.Equal(0, good.Failed);
+        Assert.Equal(4, good.Non2xx);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:3500/v1.0/healthz", true)]
+    [InlineData("https://example.test/", true)]
+    [InlineData("127.0.0.1:3500/v1.0/healthz", true)]
+    [InlineData("localhost:3500/v1.0/healtz", true)]
+    [InlineData("ftp://example.test/", false)]
+    [InlineData("not a url", false)]
+    [InlineData("/relative", false)]
+    public void Only_http_urls_are_accepted_with_http_assumed_as_in_ab(string text, bool valid)
+    {
+        Assert.Equal(valid, BenchUrl.TryParse(text, out _, out var error));
+        Assert.Equal(valid, error.Length == 0);
+    }
+}

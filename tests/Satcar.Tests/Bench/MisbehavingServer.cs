@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Satcar.Tests.Bench;
+
+/// <summary>
+/// A TCP server on 127.0.0.1 (port from the OS) that reads each request's headers and then does what a test wants
+/// instead of answering properly. Stopped, with every connection it accepted, when disposed.
+/// </summary>
+internal sealed class MisbehavingServer : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Func<Socket, CancellationToken, Task> _behaviour;
+    private readonly List<Task> _connections = [];
+    private readonly Task _acceptLoop;
+
+    private MisbehavingServer(Func<Socket, CancellationToken, Task> behaviour)
+    {
+        _behaviour = behaviour;
+        _listener.Start();
+        _acceptLoop = AcceptAsync();
+    }
+
+    public Uri Url => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/slow");
+
+    /// <summary>Sends the start of a response that promises 100 bytes, then closes after three.</summary>
+    public static MisbehavingServer ClosingMidResponse() => new(async (socket, ct) =>
+    {
+        await socket.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc"u8.ToArray(), ct);
+        socket.Shutdown(SocketShutdown.Both);
+    });
+
+    /// <summary>Reads the request and closes without a word.</summary>
+    public static MisbehavingServer ClosingBeforeResponse() => new((socket, _) =>
+    {
+        socket.Shutdown(SocketShutdown.Both);
+        return Task.CompletedTask;
+    });
+
+    /// <summary>Reads the request and resets the connection (RST instead of FIN).</summary>
+    public static MisbehavingServer Resetting() => new((socket, _) =>
+    {
+        socket.LingerState = new LingerOption(true, 0);
+        socket.Close();
+        return Task.CompletedTask;
+    });
+
+    /// <summary>Reads the request and never answers.</summary>
+    public static MisbehavingServer Silent() => new((_, ct) => Task.Delay(Timeout.Infinite, ct));
+
+    /// <summary>Answers with something that is not HTTP.</summary>
+    public static MisbehavingServer SpeakingNonsense() => new(async (socket, ct) =>
+    {
+        await socket.SendAsync("SSH-2.0-OpenSSH_9.2\r\n\r\n"u8.ToArray(), ct);
+        await Task.Delay(Timeout.Infinite, ct);
+    });
+
+    private async Task AcceptAsync()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var socket = await _listener.AcceptSocketAsync(_stop.Token);
+                lock (_connections)
+                {
+                    _connections.Add(HandleAsync(socket));
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Stopped.
+        }
+    }
+
+    private async Task HandleAsync(Socket socket)
+    {
+        try
+        {
+            await ReadHeadersAsync(socket, _stop.Token);
+            await _behaviour(socket, _stop.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // The client went away or the server is stopping.
+        }
+        finally
+        {
+            socket.Dispose();
+        }
+    }
+
+    // Reading the whole request first matters: closing a socket with unread data makes Linux send RST, not FIN.
+    private static async Task ReadHeadersAsync(Socket socket, CancellationToken ct)
+    {
+        var buffer = new byte[4096];
+        var received = new StringBuilder();
+        while (!received.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            var read = await socket.ReceiveAsync(buffer, ct);
+            if (read == 0)
+            {
+                return;
+            }
+
+            received.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        await _acceptLoop;
+        Task[] connections;
+        lock (_connections)
+        {
+            connections = [.. _connections];
+        }
+
+        await Task.WhenAll(connections);
+        _stop.Dispose();
+    }
+}

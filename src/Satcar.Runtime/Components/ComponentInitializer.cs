@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Satcar.Runtime.Resources;
+using Satcar.Runtime.Secrets;
 using Satcar.Runtime.State;
 
 namespace Satcar.Runtime.Components;
@@ -12,6 +13,7 @@ namespace Satcar.Runtime.Components;
 public sealed partial class ComponentInitializer(
     ComponentRegistry registry,
     ComponentStore store,
+    SecretsService secrets,
     ILoggerFactory loggerFactory,
     TimeProvider timeProvider)
 {
@@ -52,7 +54,7 @@ public sealed partial class ComponentInitializer(
             throw new ComponentConfigurationException($"unknown component type {resource.Type}/{resource.Version}");
         }
 
-        var metadata = new ComponentMetadata(resource.Name, resource.Type, resource.Version, ResolveMetadata(resource, appId, @namespace));
+        var metadata = new ComponentMetadata(resource.Name, resource.Type, resource.Version, await ResolveMetadataAsync(resource, appId, @namespace, cancellationToken));
         StateKeyPrefix? keyPrefix = null;
         if (resource.Category == "state")
         {
@@ -86,11 +88,17 @@ public sealed partial class ComponentInitializer(
         }
 
         var capabilities = component is IStateStore stateStore ? StateCapabilities.Of(stateStore.Features) : [];
-        store.Add(new LoadedComponent(resource, metadata, component, capabilities), keyPrefix);
+        var previous = store.Set(new LoadedComponent(resource, metadata, component, capabilities, keyPrefix));
+        if (previous is not null)
+        {
+            await previous.Instance.DisposeAsync();
+        }
     }
 
-    private IEnumerable<KeyValuePair<string, string>> ResolveMetadata(ComponentResource resource, string appId, string @namespace)
+    private async Task<List<KeyValuePair<string, string>>> ResolveMetadataAsync(
+        ComponentResource resource, string appId, string @namespace, CancellationToken cancellationToken)
     {
+        var resolved = new List<KeyValuePair<string, string>>(resource.Metadata.Count);
         foreach (var item in resource.Metadata)
         {
             var value = item.Value;
@@ -101,14 +109,19 @@ public sealed partial class ComponentInitializer(
 
             if (item.SecretKeyRef is { } secretRef && string.IsNullOrEmpty(value))
             {
-                // Secret stores arrive with the secrets building block; until then the item stays
-                // unresolved with a warning, which is what daprd does when the store is missing.
-                Log.SecretRefUnresolved(_logger, resource.Name, item.Name, secretRef.Name, resource.SecretStore ?? "(none)");
-                continue;
+                value = await secrets.ResolveSecretKeyRefAsync(resource, secretRef, cancellationToken);
+                if (value is null)
+                {
+                    // daprd leaves the item unset with a warning when the secret cannot be read.
+                    Log.SecretRefUnresolved(_logger, resource.Name, item.Name, secretRef.Name, resource.SecretStore ?? "(none)");
+                    continue;
+                }
             }
 
-            yield return new(item.Name, ExpandTemplates(value ?? "", appId, @namespace));
+            resolved.Add(new(item.Name, ExpandTemplates(value ?? "", appId, @namespace)));
         }
+
+        return resolved;
     }
 
     private string? ReadEnvRef(ComponentResource resource, string itemName, string envName)
@@ -156,7 +169,7 @@ public sealed partial class ComponentInitializer(
         [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Component {ComponentName}: envRef {EnvName} of metadata '{ItemName}' is refused; DAPR_* and APP_API_TOKEN cannot be referenced")]
         public static partial void EnvRefRefused(ILogger logger, string componentName, string itemName, string envName);
 
-        [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Component {ComponentName}: metadata '{ItemName}' references secret {SecretName} in store {SecretStore}, which is not available; the item is left unset")]
+        [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Component {ComponentName}: metadata '{ItemName}' references secret {SecretName} in store {SecretStore}, which cannot be read; the item is left unset")]
         public static partial void SecretRefUnresolved(ILogger logger, string componentName, string itemName, string secretName, string secretStore);
     }
 }

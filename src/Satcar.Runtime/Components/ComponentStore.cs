@@ -4,36 +4,82 @@ using Satcar.Runtime.State;
 
 namespace Satcar.Runtime.Components;
 
-/// <summary>The live components of this satcar by name. Reads take an immutable snapshot and never lock.</summary>
+/// <summary>
+/// The live components of this satcar by name. Reads take an immutable snapshot and never lock;
+/// hot reload swaps entries and tells its listeners (<see cref="Changed"/>), which start or stop
+/// what hangs off a component (subscriptions, input bindings).
+/// </summary>
 public sealed class ComponentStore : IAsyncDisposable
 {
     private ImmutableDictionary<string, LoadedComponent> _components = ImmutableDictionary.Create<string, LoadedComponent>(StringComparer.Ordinal);
-    private ImmutableDictionary<string, StateStoreEntry> _stateStores = ImmutableDictionary.Create<string, StateStoreEntry>(StringComparer.Ordinal);
 
-    /// <summary>Every live component, in load order of their names.</summary>
+    /// <summary>Raised after a component was added, replaced or removed: (old, new), either of which may be null.</summary>
+    public event Action<LoadedComponent?, LoadedComponent?>? Changed;
+
+    /// <summary>Every live component, ordered by name.</summary>
     public IEnumerable<LoadedComponent> All => _components.Values.OrderBy(c => c.Resource.Name, StringComparer.Ordinal);
 
-    public int StateStoreCount => _stateStores.Count;
+    /// <summary>The live components of one building block.</summary>
+    public IEnumerable<LoadedComponent> OfType<TContract>() => All.Where(c => c.Instance is TContract);
 
-    public bool TryGetStateStore(string name, out StateStoreEntry entry) =>
-        _stateStores.TryGetValue(name, out entry!);
+    public int CountOf<TContract>() => _components.Values.Count(c => c.Instance is TContract);
 
-    /// <summary>Adds a component that finished its init.</summary>
-    public void Add(LoadedComponent component, StateKeyPrefix? keyPrefix = null)
+    public bool TryGet<TContract>(string name, out TContract component)
     {
-        ImmutableInterlocked.AddOrUpdate(ref _components, component.Resource.Name, component, (_, _) => component);
-        if (component.Instance is IStateStore store)
+        if (_components.TryGetValue(name, out var loaded) && loaded.Instance is TContract typed)
         {
-            ArgumentNullException.ThrowIfNull(keyPrefix);
-            var entry = new StateStoreEntry(component.Resource.Name, store, keyPrefix);
-            ImmutableInterlocked.AddOrUpdate(ref _stateStores, entry.Name, entry, (_, _) => entry);
+            component = typed;
+            return true;
         }
+
+        component = default!;
+        return false;
+    }
+
+    public bool TryGet(string name, out LoadedComponent component) => _components.TryGetValue(name, out component!);
+
+    public int StateStoreCount => CountOf<IStateStore>();
+
+    public bool TryGetStateStore(string name, out StateStoreEntry entry)
+    {
+        if (_components.TryGetValue(name, out var loaded) && loaded.Instance is IStateStore store)
+        {
+            entry = new StateStoreEntry(name, store, loaded.KeyPrefix!);
+            return true;
+        }
+
+        entry = null!;
+        return false;
+    }
+
+    /// <summary>Adds or replaces a component; returns the one it replaced, which the caller disposes.</summary>
+    public LoadedComponent? Set(LoadedComponent component)
+    {
+        LoadedComponent? previous = null;
+        ImmutableInterlocked.AddOrUpdate(ref _components, component.Resource.Name, component, (_, old) =>
+        {
+            previous = old;
+            return component;
+        });
+        Changed?.Invoke(previous, component);
+        return previous;
+    }
+
+    /// <summary>Removes a component; returns it for the caller to dispose, or null when there was none.</summary>
+    public LoadedComponent? Remove(string name)
+    {
+        if (!ImmutableInterlocked.TryRemove(ref _components, name, out var removed))
+        {
+            return null;
+        }
+
+        Changed?.Invoke(removed, null);
+        return removed;
     }
 
     public async ValueTask DisposeAsync()
     {
         var components = Interlocked.Exchange(ref _components, _components.Clear());
-        _stateStores = _stateStores.Clear();
         foreach (var component in components.Values)
         {
             await component.Instance.DisposeAsync();
@@ -42,7 +88,13 @@ public sealed class ComponentStore : IAsyncDisposable
 }
 
 /// <summary>A component that finished its init, with the resource it came from.</summary>
-public sealed record LoadedComponent(ComponentResource Resource, ComponentMetadata Metadata, IComponent Instance, IReadOnlyList<string> Capabilities);
+/// <param name="Resource">The resource, as loaded.</param>
+/// <param name="Metadata">Its metadata after secret and environment references were resolved.</param>
+/// <param name="Instance">The live component.</param>
+/// <param name="Capabilities">What the metadata API reports for it.</param>
+/// <param name="KeyPrefix">For a state store, its key-prefix rule.</param>
+public sealed record LoadedComponent(
+    ComponentResource Resource, ComponentMetadata Metadata, IComponent Instance, IReadOnlyList<string> Capabilities, StateKeyPrefix? KeyPrefix = null);
 
 /// <summary>A state store with its key-prefix rule.</summary>
 public sealed record StateStoreEntry(string Name, IStateStore Store, StateKeyPrefix KeyPrefix);

@@ -34,6 +34,27 @@ public static class ApiErrors
     public static readonly ApiErrorKind StateTransactionsNotSupported = new("ERR_STATE_STORE_NOT_SUPPORTED", 500, GrpcCode.Unimplemented, "DAPR_STATE_TRANSACTIONS_NOT_SUPPORTED");
     public static readonly ApiErrorKind StateTooManyTransactions = new("ERR_STATE_STORE_TOO_MANY_TRANSACTIONS", 400, GrpcCode.InvalidArgument, "DAPR_STATE_TOO_MANY_TRANSACTIONS");
 
+    // Pub/sub
+    public static readonly ApiErrorKind PubSubNotFound = new("ERR_PUBSUB_NOT_FOUND", 404, GrpcCode.InvalidArgument, "DAPR_PUBSUB_NOT_FOUND");
+    public static readonly ApiErrorKind PubSubNotConfigured = new("ERR_PUBSUB_NOT_CONFIGURED", 400, GrpcCode.FailedPrecondition, "DAPR_PUBSUB_NOT_CONFIGURED");
+    public static readonly ApiErrorKind PubSubEmpty = new("ERR_PUBSUB_EMPTY", 404, GrpcCode.InvalidArgument, "DAPR_PUBSUB_NAME_EMPTY");
+    public static readonly ApiErrorKind TopicNameEmpty = new("ERR_TOPIC_NAME_EMPTY", 404, GrpcCode.InvalidArgument, "DAPR_PUBSUB_TOPIC_NAME_EMPTY");
+    public static readonly ApiErrorKind PubSubForbidden = new("ERR_PUBSUB_FORBIDDEN", 403, GrpcCode.PermissionDenied, "DAPR_PUBSUB_FORBIDDEN");
+    public static readonly ApiErrorKind PubSubPublishMessage = new("ERR_PUBSUB_PUBLISH_MESSAGE", 500, GrpcCode.Internal, "DAPR_PUBSUB_PUBLISH_MESSAGE");
+    public static readonly ApiErrorKind PubSubRequestMetadata = new("ERR_PUBSUB_REQUEST_METADATA", 400, GrpcCode.InvalidArgument);
+    public static readonly ApiErrorKind PubSubCloudEventsSer = new("ERR_PUBSUB_CLOUD_EVENTS_SER", 400, GrpcCode.InvalidArgument);
+    public static readonly ApiErrorKind PubSubEventsSer = new("ERR_PUBSUB_EVENTS_SER", 400, GrpcCode.InvalidArgument);
+
+    // Bindings
+    public static readonly ApiErrorKind InvokeOutputBinding = new("ERR_INVOKE_OUTPUT_BINDING", 500, GrpcCode.Internal);
+
+    // Secrets
+    public static readonly ApiErrorKind SecretStoresNotConfigured = new("ERR_SECRET_STORES_NOT_CONFIGURED", 500, GrpcCode.FailedPrecondition);
+    // daprd answers an unknown secret store with 401 (its docs say 400); clients see daprd's status.
+    public static readonly ApiErrorKind SecretStoreNotFound = new("ERR_SECRET_STORE_NOT_FOUND", 401, GrpcCode.InvalidArgument);
+    public static readonly ApiErrorKind PermissionDenied = new("ERR_PERMISSION_DENIED", 403, GrpcCode.PermissionDenied);
+    public static readonly ApiErrorKind SecretGet = new("ERR_SECRET_GET", 500, GrpcCode.Internal);
+
     // Service invocation
     public static readonly ApiErrorKind DirectInvoke = new("ERR_DIRECT_INVOKE", 500, GrpcCode.Internal);
 
@@ -93,6 +114,56 @@ public static class ApiErrors
         {
             Resource = ("state", storeName),
         });
+
+    public static ApiException PubSubNotFoundError(string pubsubName, string appId) =>
+        new(new ApiError(PubSubNotFound, $"pubsub {pubsubName} not found")
+        {
+            InfoMetadata = new Dictionary<string, string> { ["appID"] = appId, ["pubsubName"] = pubsubName },
+        });
+
+    public static ApiException PubSubNotConfiguredError(string appId) =>
+        new(new ApiError(PubSubNotConfigured, "no pubsub is configured")
+        {
+            InfoMetadata = new Dictionary<string, string> { ["appID"] = appId },
+        });
+
+    public static ApiException PubSubNameEmpty() => new(new ApiError(PubSubEmpty, "pubsub name is empty"));
+
+    public static ApiException TopicEmpty(string pubsubName) =>
+        new(new ApiError(TopicNameEmpty, $"topic is empty in pubsub {pubsubName}"));
+
+    public static ApiException TopicForbidden(string topic, string pubsubName, string appId) =>
+        new(new ApiError(PubSubForbidden, $"topic {topic} is not allowed for app id {appId}")
+        {
+            InfoMetadata = new Dictionary<string, string> { ["appID"] = appId, ["pubsubName"] = pubsubName, ["topic"] = topic },
+        });
+
+    public static ApiException PublishFailed(string topic, string pubsubName, string detail) =>
+        new(new ApiError(PubSubPublishMessage, $"error when publishing to topic {topic} in pubsub {pubsubName}: {detail}"));
+
+    public static ApiException PublishMetadata(string detail) =>
+        new(new ApiError(PubSubRequestMetadata, $"failed parsing metadata: {detail}"));
+
+    public static ApiException CloudEvent(string detail) =>
+        new(new ApiError(PubSubCloudEventsSer, $"cannot create the CloudEvent: {detail}"));
+
+    public static ApiException BulkEvents(string detail) =>
+        new(new ApiError(PubSubEventsSer, detail));
+
+    public static ApiException OutputBinding(string name, string detail) =>
+        new(new ApiError(InvokeOutputBinding, $"error invoking output binding {name}: {detail}"));
+
+    public static ApiException SecretStoresNotConfiguredError() =>
+        new(new ApiError(SecretStoresNotConfigured, "secret store is not configured"));
+
+    public static ApiException SecretStoreNotFoundError(string storeName) =>
+        new(new ApiError(SecretStoreNotFound, $"failed finding secret store with key {storeName}"));
+
+    public static ApiException SecretPermissionDenied(string key, string storeName) =>
+        new(new ApiError(PermissionDenied, $"access denied by policy to get {key} from {storeName}"));
+
+    public static ApiException GetSecret(string key, string storeName, string detail) =>
+        new(new ApiError(SecretGet, $"failed getting secret with key {key} from secret store {storeName}: {detail}"));
 
     public static ApiException NoAppId() =>
         new(new ApiError(DirectInvoke, "failed getting app id either from the URL path or the header dapr-app-id", 404));

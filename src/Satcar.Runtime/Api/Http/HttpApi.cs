@@ -17,6 +17,9 @@ namespace Satcar.Runtime.Api.Http;
 internal sealed partial class HttpApi(
     StateEndpoints state,
     InvokeEndpoints invoke,
+    PublishEndpoints publish,
+    BindingsEndpoints bindings,
+    SecretsEndpoints secrets,
     HealthEndpoints health,
     MetadataEndpoints metadata,
     SatcarOptions options,
@@ -25,6 +28,7 @@ internal sealed partial class HttpApi(
     ILoggerFactory loggerFactory)
 {
     private const string V1 = "v1.0";
+    private const string V1Alpha1 = "v1.0-alpha1";
 
     private readonly ApiToken? _token = string.IsNullOrEmpty(options.ApiToken) ? null : new ApiToken(options.ApiToken);
     private readonly ILogger _logger = loggerFactory.CreateLogger<HttpApi>();
@@ -90,10 +94,28 @@ internal sealed partial class HttpApi(
             return stateCall;
         }
 
+        var write = HttpMethods.IsPost(method) || HttpMethods.IsPut(method);
+        if (write && path.Count >= 5 && path[0] is V1 or V1Alpha1 && path[1] == "publish" && path[2] == "bulk")
+        {
+            return publish.BulkPublishEventAsync(context, path[3], Rest(path, 4));
+        }
+
         if (path.Count >= 2 && path[0] == V1)
         {
             switch (path[1])
             {
+                case "publish" when write && path.Count >= 4:
+                    return publish.PublishEventAsync(context, path[2], Rest(path, 3));
+                case "publish" when write && path.Count == 3:
+                    throw ApiErrors.TopicEmpty(path[2]);
+                case "publish" when write:
+                    throw ApiErrors.PubSubNameEmpty();
+                case "bindings" when write && path.Count == 3:
+                    return bindings.InvokeBindingAsync(context, path[2]);
+                case "secrets" when HttpMethods.IsGet(method) && path.Count == 4 && path[3] == "bulk":
+                    return secrets.GetBulkSecretAsync(context, path[2]);
+                case "secrets" when HttpMethods.IsGet(method) && path.Count == 4:
+                    return secrets.GetSecretAsync(context, path[2], path[3]);
                 case "healthz" when HttpMethods.IsGet(method) && path.Count == 2:
                     health.GetHealthz(context);
                     return Task.CompletedTask;
@@ -114,6 +136,9 @@ internal sealed partial class HttpApi(
 
         return invoke.InvokeServiceAsync(context, path, urlAppId: null, methodStart: 0);
     }
+
+    /// <summary>The decoded segments from <paramref name="start"/> on, joined by '/': a topic may contain slashes.</summary>
+    private static string Rest(ApiPath path, int start) => string.Join('/', path.Segments.Skip(start));
 
     /// <summary>The state routes; null when the verb and shape match none of them.</summary>
     private Task? DispatchState(HttpContext context, ApiPath path, string method)

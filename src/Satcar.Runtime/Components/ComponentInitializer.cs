@@ -28,26 +28,45 @@ public sealed partial class ComponentInitializer(
         // daprd initialises secret stores before everything else, so secretKeyRef can use them.
         foreach (var resource in components.OrderBy(c => c.Category == "secretstores" ? 0 : 1))
         {
+            LoadedComponent loaded;
             try
             {
-                await InitializeOneAsync(resource, appId, @namespace, cancellationToken);
-                Log.ComponentLoaded(_logger, resource.Name, resource.Type, resource.Version);
+                loaded = await CreateAsync(resource, appId, @namespace, cancellationToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            catch (ComponentInitException e) when (resource.IgnoreErrors)
             {
-                var reason = e is OperationCanceledException ? $"init did not finish within {resource.InitTimeout ?? DefaultInitTimeout}" : e.Message;
-                if (resource.IgnoreErrors)
-                {
-                    Log.ComponentIgnored(_logger, resource.Name, resource.Type, reason);
-                    continue;
-                }
+                Log.ComponentIgnored(_logger, resource.Name, resource.Type, e.Reason);
+                continue;
+            }
 
-                throw new ComponentInitException($"component {resource.Name} ({resource.Type}/{resource.Version}) from {resource.File} failed to init: {reason}", e);
+            if (store.Set(loaded) is { } previous)
+            {
+                await previous.Instance.DisposeAsync();
             }
         }
     }
 
-    private async Task InitializeOneAsync(ComponentResource resource, string appId, string @namespace, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates and initialises one component without putting it in the store (hot reload swaps it in
+    /// itself); throws <see cref="ComponentInitException"/> with the reason when it fails.
+    /// </summary>
+    public async Task<LoadedComponent> CreateAsync(ComponentResource resource, string appId, string @namespace, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var loaded = await CreateOneAsync(resource, appId, @namespace, cancellationToken);
+            Log.ComponentLoaded(_logger, resource.Name, resource.Type, resource.Version);
+            return loaded;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var reason = e is OperationCanceledException ? $"init did not finish within {resource.InitTimeout ?? DefaultInitTimeout}" : e.Message;
+            throw new ComponentInitException(
+                $"component {resource.Name} ({resource.Type}/{resource.Version}) from {resource.File} failed to init: {reason}", reason, e);
+        }
+    }
+
+    private async Task<LoadedComponent> CreateOneAsync(ComponentResource resource, string appId, string @namespace, CancellationToken cancellationToken)
     {
         if (!registry.TryGet(resource.Type, resource.Version, out var registration))
         {
@@ -87,12 +106,7 @@ public sealed partial class ComponentInitializer(
             throw;
         }
 
-        var capabilities = component is IStateStore stateStore ? StateCapabilities.Of(stateStore.Features) : [];
-        var previous = store.Set(new LoadedComponent(resource, metadata, component, capabilities, keyPrefix));
-        if (previous is not null)
-        {
-            await previous.Instance.DisposeAsync();
-        }
+        return new LoadedComponent(resource, metadata, component, ComponentCapabilities.Of(component), keyPrefix);
     }
 
     private async Task<List<KeyValuePair<string, string>>> ResolveMetadataAsync(
@@ -174,5 +188,8 @@ public sealed partial class ComponentInitializer(
     }
 }
 
-/// <summary>A component failed its init and the resource does not allow ignoring that.</summary>
-public sealed class ComponentInitException(string message, Exception inner) : Exception(message, inner);
+/// <summary>A component failed its init; <see cref="Reason"/> says why, the message also names the component.</summary>
+public sealed class ComponentInitException(string message, string reason, Exception inner) : Exception(message, inner)
+{
+    public string Reason { get; } = reason;
+}

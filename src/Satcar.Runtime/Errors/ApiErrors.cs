@@ -159,11 +159,36 @@ public static class ApiErrors
     public static ApiException SecretStoreNotFoundError(string storeName) =>
         new(new ApiError(SecretStoreNotFound, $"failed finding secret store with key {storeName}"));
 
+    // daprd formats both names with Go's %q.
     public static ApiException SecretPermissionDenied(string key, string storeName) =>
-        new(new ApiError(PermissionDenied, $"access denied by policy to get {key} from {storeName}"));
+        new(new ApiError(PermissionDenied, $"access denied by policy to get {GoQuote(key)} from {GoQuote(storeName)}"));
 
     public static ApiException GetSecret(string key, string storeName, string detail) =>
         new(new ApiError(SecretGet, $"failed getting secret with key {key} from secret store {storeName}: {detail}"));
+
+    public static ApiException BulkGetSecret(string storeName, string detail) =>
+        new(new ApiError(SecretGet, $"failed getting secrets from secret store {storeName}: {detail}"));
+
+    /// <summary>A string quoted as Go's <c>%q</c> does for printable text: quotes, backslashes and control characters escaped.</summary>
+    private static string GoQuote(string value)
+    {
+        var quoted = new System.Text.StringBuilder(value.Length + 2).Append('"');
+        foreach (var c in value)
+        {
+            _ = c switch
+            {
+                '"' => quoted.Append("\\\""),
+                '\\' => quoted.Append("\\\\"),
+                '\n' => quoted.Append("\\n"),
+                '\r' => quoted.Append("\\r"),
+                '\t' => quoted.Append("\\t"),
+                < ' ' or '\u007f' => quoted.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\x{(int)c:x2}"),
+                _ => quoted.Append(c),
+            };
+        }
+
+        return quoted.Append('"').ToString();
+    }
 
     public static ApiException NoAppId() =>
         new(new ApiError(DirectInvoke, "failed getting app id either from the URL path or the header dapr-app-id", 404));

@@ -237,6 +237,11 @@ public sealed partial class SatcarHost : IAsyncDisposable
         services.AddSingleton<InputBindingRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<InputBindingRunner>());
         services.AddSingleton<PubSubService>();
+        services.AddSingleton<SubscriptionManager>();
+        services.AddHostedService(sp => sp.GetRequiredService<SubscriptionManager>());
+        services.AddSingleton(new ResourceLoader(registry));
+        services.AddSingleton<ResourceWatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<ResourceWatcher>());
         services.AddSingleton<StateEndpoints>();
         services.AddSingleton<PublishEndpoints>();
         services.AddSingleton<BindingsEndpoints>();

@@ -34,6 +34,12 @@ public sealed record ComponentResource
     /// <summary>The building block, taken from the type's prefix (<c>state</c>, <c>pubsub</c>, <c>bindings</c>, …).</summary>
     public string Category => Type.Split('.', 2)[0];
 
+    /// <summary>True when both describe the same component: a reload of an unchanged file keeps the live instance.</summary>
+    public bool SameSpecAs(ComponentResource other) =>
+        Name == other.Name && Namespace == other.Namespace && Type == other.Type && Version == other.Version
+        && IgnoreErrors == other.IgnoreErrors && InitTimeout == other.InitTimeout && SecretStore == other.SecretStore
+        && Scopes.SequenceEqual(other.Scopes) && Metadata.SequenceEqual(other.Metadata);
+
     /// <summary>True when the component is loaded by an app with this id (daprd's <c>scopes</c> rule).</summary>
     public bool IsInScope(string appId) => Scopes.Count == 0 || Scopes.Contains(appId, StringComparer.Ordinal);
 }

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Satcar.Runtime.Components;
+using Satcar.Runtime.PubSub;
+using Satcar.Runtime.Secrets;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -18,7 +20,7 @@ public sealed class ResourceLoader(ComponentRegistry registry)
     /// <summary>The kinds daprd reads from resources folders that this satcar does not act on yet.</summary>
     private static readonly HashSet<string> s_otherDaprKinds = new(StringComparer.Ordinal)
     {
-        "Subscription", "Resiliency", "HTTPEndpoint",
+        "Resiliency", "HTTPEndpoint",
     };
 
     /// <summary>Reads everything and reports every problem.</summary>
@@ -28,6 +30,7 @@ public sealed class ResourceLoader(ComponentRegistry registry)
         var problems = new List<ResourceProblem>();
         var notes = new List<string>();
         var components = new List<ComponentResource>();
+        var subscriptions = new List<(SubscriptionSpec Spec, IReadOnlyList<string> Scopes)>();
 
         foreach (var folder in request.ResourcePaths)
         {
@@ -35,7 +38,7 @@ public sealed class ResourceLoader(ComponentRegistry registry)
             {
                 foreach (var (root, line) in ReadDocuments(file, File.ReadAllText(file), problems))
                 {
-                    ReadResourceDocument(file, root, line, components, problems, notes);
+                    ReadResourceDocument(file, root, line, components, subscriptions, problems, notes);
                 }
             }
         }
@@ -51,7 +54,11 @@ public sealed class ResourceLoader(ComponentRegistry registry)
             .Where(c => request.Namespace is null || c.Namespace is null || c.Namespace == request.Namespace)
             .ToList();
 
-        return new ResourceSet(loaded, components.Count - loaded.Count, configuration, problems, notes);
+        var subscribed = subscriptions
+            .Where(s => request.AppId is null || s.Scopes.Count == 0 || s.Scopes.Contains(request.AppId, StringComparer.Ordinal))
+            .Select(s => s.Spec)
+            .ToList();
+        return new ResourceSet(loaded, components.Count - loaded.Count, configuration, problems, notes) { Subscriptions = subscribed };
     }
 
     private static IEnumerable<string> ListYamlFiles(string folder, List<ResourceProblem> problems)
@@ -109,7 +116,8 @@ public sealed class ResourceLoader(ComponentRegistry registry)
         e.InnerException is YamlException inner ? inner.Message : e.Message;
 
     private void ReadResourceDocument(
-        string file, YamlMappingNode root, int line, List<ComponentResource> components, List<ResourceProblem> problems, List<string> notes)
+        string file, YamlMappingNode root, int line, List<ComponentResource> components,
+        List<(SubscriptionSpec, IReadOnlyList<string>)> subscriptions, List<ResourceProblem> problems, List<string> notes)
     {
         var fields = new Fields(file, root, problems);
         var kind = fields.String("kind");
@@ -119,6 +127,13 @@ public sealed class ResourceLoader(ComponentRegistry registry)
                 if (ReadComponent(fields, file, line) is { } component)
                 {
                     components.Add(component);
+                }
+
+                break;
+            case "Subscription":
+                if (ReadSubscription(fields, file, line) is { } subscription)
+                {
+                    subscriptions.Add(subscription);
                 }
 
                 break;
@@ -220,6 +235,104 @@ public sealed class ResourceLoader(ComponentRegistry registry)
             File = file,
             Line = line,
         };
+    }
+
+    /// <summary>
+    /// A <c>kind: Subscription</c> document: <c>dapr.io/v1alpha1</c> with <c>spec.route</c>, or
+    /// <c>dapr.io/v2alpha1</c> with <c>spec.routes</c> (CEL <c>rules</c> and a <c>default</c>).
+    /// </summary>
+    private static (SubscriptionSpec, IReadOnlyList<string>)? ReadSubscription(Fields fields, string file, int line)
+    {
+        var before = fields.ProblemCount;
+        var apiVersion = fields.String("apiVersion");
+        if (apiVersion is not (ApiVersion or "dapr.io/v2alpha1"))
+        {
+            fields.Problem("apiVersion", $"must be {ApiVersion} or dapr.io/v2alpha1, got '{apiVersion}'");
+        }
+
+        var name = fields.Mapping("metadata")?.String("name");
+        if (name is null)
+        {
+            fields.Problem("metadata.name", "is required");
+        }
+
+        var spec = fields.Mapping("spec");
+        if (spec is null)
+        {
+            fields.Problem("spec", "is required");
+            return null;
+        }
+
+        var pubsub = spec.String("pubsubname");
+        var topic = spec.String("topic");
+        if (pubsub is null)
+        {
+            fields.Problem("spec.pubsubname", "is required");
+        }
+
+        if (topic is null)
+        {
+            fields.Problem("spec.topic", "is required");
+        }
+
+        var rules = new List<RouteRule>();
+        string? defaultPath = spec.String("route");
+        if (spec.Mapping("routes") is { } routes)
+        {
+            defaultPath = routes.String("default") ?? defaultPath;
+            var index = 0;
+            foreach (var rule in routes.MappingList("rules"))
+            {
+                var at = $"spec.routes.rules[{index++}]";
+                var match = rule.String("match") ?? "";
+                var path = rule.String("path");
+                if (path is null)
+                {
+                    fields.Problem($"{at}.path", "is required");
+                    continue;
+                }
+
+                try
+                {
+                    rules.Add(new RouteRule(match, SubscriptionSpec.NormalizePath(path), match.Length == 0 ? null : RouteExpression.Parse(match)));
+                }
+                catch (FormatException e)
+                {
+                    fields.Problem($"{at}.match", e.Message);
+                }
+            }
+        }
+
+        if (rules.Count == 0 && defaultPath is null && fields.ProblemCount == before)
+        {
+            fields.Problem("spec.route", "a route (v1alpha1) or routes (v2alpha1) is required");
+        }
+
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (spec.Mapping("metadata") is { } meta)
+        {
+            foreach (var key in meta.Keys)
+            {
+                metadata[key] = meta.ScalarText(key) ?? "";
+            }
+        }
+
+        if (fields.ProblemCount > before)
+        {
+            return null;
+        }
+
+        return (new SubscriptionSpec
+        {
+            PubSubName = pubsub!,
+            Topic = topic!,
+            Rules = rules,
+            DefaultPath = defaultPath is null ? null : SubscriptionSpec.NormalizePath(defaultPath),
+            Metadata = metadata,
+            DeadLetterTopic = spec.String("deadLetterTopic"),
+            Type = "DECLARATIVE",
+            Source = $"{file}:{line}",
+        }, fields.StringList("scopes"));
     }
 
     private static List<MetadataItem> ReadMetadataItems(Fields spec, Fields root)
@@ -363,6 +476,12 @@ public sealed class ResourceLoader(ComponentRegistry registry)
             }
         }
 
+        // A broken secret scope must not silently widen or narrow access: daprd refuses to start.
+        foreach (var problem in SecretScopes.Read(YamlJson.ToObject(spec)).Problems)
+        {
+            fields.Problem(problem.Field, problem.Message);
+        }
+
         var index = 0;
         foreach (var feature in specFields.MappingList("features"))
         {
@@ -491,6 +610,9 @@ public sealed class ResourceLoader(ComponentRegistry registry)
         }
 
         public bool Has(string key) => node.Children.ContainsKey(new YamlScalarNode(key));
+
+        /// <summary>The keys of this mapping, as written.</summary>
+        public IEnumerable<string> Keys => node.Children.Keys.Select(YamlJson.Text);
 
         public string? String(string key)
         {
@@ -646,5 +768,8 @@ public sealed record ResourceSet(
     IReadOnlyList<ResourceProblem> Problems,
     IReadOnlyList<string> Notes)
 {
+    /// <summary>The declarative subscriptions in scope for the app.</summary>
+    public IReadOnlyList<SubscriptionSpec> Subscriptions { get; init; } = [];
+
     public bool IsValid => Problems.Count == 0;
 }

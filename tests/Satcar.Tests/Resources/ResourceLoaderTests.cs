@@ -272,4 +272,23 @@ public sealed class ResourceLoaderTests : IDisposable
         Assert.Null(set.Configuration);
         Assert.Contains(set.Notes, n => n.Contains("--config", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void A_broken_secret_scope_is_a_problem_naming_its_field()
+    {
+        var file = _dir.Write("c.yaml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Configuration
+            metadata:
+              name: scoped
+            spec:
+              secrets:
+                scopes:
+                - storeName: vault
+                  defaultAccess: sometimes
+            """);
+        var problem = Assert.Single(_loader.Load(new ResourceLoadRequest { ConfigFiles = [file] }).Problems);
+        Assert.StartsWith("spec.secrets.scopes[0].defaultAccess", problem.Field, StringComparison.Ordinal);
+        Assert.Equal(9, problem.Line);
+    }
 }

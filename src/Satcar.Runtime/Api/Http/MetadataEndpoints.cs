@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Satcar.Runtime.Components;
 using Satcar.Runtime.Hosting;
 using Satcar.Runtime.Metadata;
+using Satcar.Runtime.PubSub;
 using Satcar.Runtime.Resources;
 
 namespace Satcar.Runtime.Api.Http;
@@ -17,7 +18,8 @@ internal sealed class MetadataEndpoints(
     ComponentStore components,
     MetadataService metadata,
     AppChannel.AppChannel channel,
-    ResourceSet resources)
+    ResourceSet resources,
+    SubscriptionManager subscriptions)
 {
     public async Task GetMetadataAsync(HttpContext context)
     {
@@ -58,6 +60,47 @@ internal sealed class MetadataEndpoints(
         }
 
         writer.WriteEndArray();
+
+        if (subscriptions.Current.Count > 0)
+        {
+            writer.WriteStartArray("subscriptions");
+            foreach (var subscription in subscriptions.Current)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("pubsubname", subscription.PubSubName);
+                writer.WriteString("topic", subscription.Topic);
+                writer.WriteStartObject("metadata");
+                foreach (var (key, value) in subscription.Metadata)
+                {
+                    writer.WriteString(key, value);
+                }
+
+                writer.WriteEndObject();
+                writer.WriteStartArray("rules");
+                foreach (var rule in subscription.Rules)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("match", rule.Match);
+                    writer.WriteString("path", rule.Path);
+                    writer.WriteEndObject();
+                }
+
+                if (subscription.DefaultPath is { } path)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("match", "");
+                    writer.WriteString("path", path);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+                writer.WriteString("deadLetterTopic", subscription.DeadLetterTopic ?? "");
+                writer.WriteString("type", subscription.Type);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
 
         writer.WriteStartObject("extended");
         foreach (var (key, value) in metadata.Extended)

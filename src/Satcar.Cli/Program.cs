@@ -22,4 +22,7 @@ if (result.Errors.Count > 0)
     return ExitCodes.Usage;
 }
 
-return await result.InvokeAsync();
+// The satcar and link hosts handle SIGINT and SIGTERM themselves and stop within their own
+// graceful-shutdown time; System.CommandLine's handler would end the process after 2 seconds.
+var hosts = result.CommandResult.Command.Name is "run" or "link";
+return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = hosts ? null : TimeSpan.FromSeconds(2) });

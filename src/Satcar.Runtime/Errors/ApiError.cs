@@ -10,11 +10,12 @@ public sealed record ApiErrorKind(string Code, int HttpStatus, GrpcCode Grpc, st
 /// <summary>A failure to report to an API caller: a kind from <see cref="ApiErrors"/> and its message.</summary>
 public sealed class ApiError
 {
-    public ApiError(ApiErrorKind kind, string message, int? httpStatus = null)
+    public ApiError(ApiErrorKind kind, string message, int? httpStatus = null, GrpcCode? grpcStatus = null)
     {
         Kind = kind;
         Message = message;
         HttpStatus = httpStatus ?? kind.HttpStatus;
+        GrpcStatus = grpcStatus ?? kind.Grpc;
     }
 
     public ApiErrorKind Kind { get; }
@@ -25,6 +26,9 @@ public sealed class ApiError
 
     /// <summary>The HTTP status; a few codes (ETag conflicts) use another status than their default.</summary>
     public int HttpStatus { get; }
+
+    /// <summary>The gRPC status; ETag conflicts use another status than their kind's, as the HTTP status does.</summary>
+    public GrpcCode GrpcStatus { get; }
 
     /// <summary>Metadata of the <c>ErrorInfo</c> detail (daprd puts the app id there).</summary>
     public IReadOnlyDictionary<string, string>? InfoMetadata { get; init; }

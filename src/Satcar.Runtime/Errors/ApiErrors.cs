@@ -91,11 +91,21 @@ public static class ApiErrors
     public static ApiException GetState(string key, string storeName, string detail) =>
         new(new ApiError(StateGet, $"fail to get {key} from state store {storeName}: {detail}"));
 
+    /// <summary>A failed save; <paramref name="httpStatus"/> 409 (ETag mismatch) or 400 (bad ETag) also picks daprd's gRPC status.</summary>
     public static ApiException SaveState(string storeName, string detail, int? httpStatus = null) =>
-        new(new ApiError(StateSave, $"failed saving state in state store {storeName}: {detail}", httpStatus));
+        new(new ApiError(StateSave, $"failed saving state in state store {storeName}: {detail}", httpStatus, ETagGrpcStatus(httpStatus)));
 
+    /// <summary>A failed delete; the statuses follow <see cref="SaveState"/>.</summary>
     public static ApiException DeleteState(string key, string detail, int? httpStatus = null) =>
-        new(new ApiError(StateDelete, $"failed deleting state with key {key}: {detail}", httpStatus));
+        new(new ApiError(StateDelete, $"failed deleting state with key {key}: {detail}", httpStatus, ETagGrpcStatus(httpStatus)));
+
+    /// <summary>daprd's <c>stateErrorResponse</c>: an ETag mismatch is Aborted (so the SDKs' <c>TrySave*</c> return false), a bad ETag InvalidArgument.</summary>
+    private static GrpcCode? ETagGrpcStatus(int? httpStatus) => httpStatus switch
+    {
+        409 => GrpcCode.Aborted,
+        400 => GrpcCode.InvalidArgument,
+        _ => null,
+    };
 
     public static ApiException Transaction(string detail) =>
         new(new ApiError(StateTransaction, $"error while executing state transaction: {detail}"));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Satcar.Runtime.Components;
 using Satcar.Runtime.Errors;
@@ -13,6 +14,8 @@ public sealed partial class StateService(ComponentStore components, SatcarOption
 {
     /// <summary>daprd's default parallelism for bulk gets.</summary>
     private const int DefaultBulkParallelism = 100;
+
+    private const string TtlKey = "ttlInSeconds";
 
     public async Task<StateEntry?> GetAsync(string storeName, string key, StateReadOptions readOptions, CancellationToken cancellationToken)
     {
@@ -142,6 +145,26 @@ public sealed partial class StateService(ComponentStore components, SatcarOption
             throw ApiErrors.Transaction(e.Message);
         }
     }
+
+    /// <summary>
+    /// The <c>ttlInSeconds</c> of a write's metadata: null when absent, else an integer of at least -1
+    /// (components-contrib's <c>ParseTTL</c>; -1 means "never expire").
+    /// </summary>
+    public static int? TtlSeconds(IReadOnlyDictionary<string, string> metadata)
+    {
+        if (!metadata.TryGetValue(TtlKey, out var text) || text.Length == 0)
+        {
+            return null;
+        }
+
+        return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds) && seconds >= -1
+            ? seconds
+            : throw ApiErrors.Malformed($"incorrect value for metadata '{TtlKey}': '{text}' is not an integer of -1 or more");
+    }
+
+    /// <summary>An expiry as the <c>ttlExpireTime</c> metadata of a read reports it.</summary>
+    public static string FormatExpireTime(DateTimeOffset expires) =>
+        expires.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>Checks a key without touching a store; used to reject a whole request before any write.</summary>
     public static void ValidateKey(string key)

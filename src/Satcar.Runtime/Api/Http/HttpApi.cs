@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Satcar.Runtime.Errors;
 using Satcar.Runtime.Hosting;
@@ -24,7 +23,7 @@ internal sealed partial class HttpApi(
     MetadataEndpoints metadata,
     SatcarOptions options,
     ResourceSet resources,
-    IHostApplicationLifetime lifetime,
+    RuntimeShutdown shutdown,
     ILoggerFactory loggerFactory)
 {
     private const string V1 = "v1.0";
@@ -163,17 +162,7 @@ internal sealed partial class HttpApi(
     {
         var force = string.Equals(context.Request.Headers["dapr-force-shutdown"], "true", StringComparison.OrdinalIgnoreCase);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
-        context.Response.OnCompleted(() =>
-        {
-            Log.ShutdownRequested(_logger, force);
-            if (force)
-            {
-                Environment.ExitCode = 1;
-            }
-
-            lifetime.StopApplication();
-            return Task.CompletedTask;
-        });
+        shutdown.AfterResponse(context, force);
     }
 
     private static partial class Log
@@ -183,8 +172,5 @@ internal sealed partial class HttpApi(
 
         [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "HTTP API called: {Method} {Path} -> {StatusCode}")]
         public static partial void ApiCall(ILogger logger, string method, string path, int statusCode);
-
-        [LoggerMessage(EventId = 1502, Level = LogLevel.Information, Message = "Shutdown requested through the API (force: {Force})")]
-        public static partial void ShutdownRequested(ILogger logger, bool force);
     }
 }

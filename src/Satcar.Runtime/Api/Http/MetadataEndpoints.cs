@@ -1,11 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Satcar.Runtime.Components;
 using Satcar.Runtime.Hosting;
 using Satcar.Runtime.Metadata;
-using Satcar.Runtime.PubSub;
-using Satcar.Runtime.Resources;
 
 namespace Satcar.Runtime.Api.Http;
 
@@ -13,13 +10,7 @@ namespace Satcar.Runtime.Api.Http;
 /// <c>GET /v1.0/metadata</c> and <c>PUT /v1.0/metadata/{key}</c> (https://docs.dapr.io/reference/api/metadata_api/).
 /// The JavaScript SDK takes any non-empty 2xx answer here as "the sidecar has started".
 /// </summary>
-internal sealed class MetadataEndpoints(
-    SatcarOptions options,
-    ComponentStore components,
-    MetadataService metadata,
-    AppChannel.AppChannel channel,
-    ResourceSet resources,
-    SubscriptionManager subscriptions)
+internal sealed class MetadataEndpoints(SatcarOptions options, MetadataService metadata)
 {
     public async Task GetMetadataAsync(HttpContext context)
     {
@@ -27,19 +18,23 @@ internal sealed class MetadataEndpoints(
         context.Response.ContentType = "application/json";
         await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
         writer.WriteStartObject();
-        writer.WriteString("id", options.AppId);
+        writer.WriteString("id", metadata.AppId);
         writer.WriteString("runtimeVersion", MetadataService.RuntimeVersion);
 
-        var features = resources.Configuration?.Features.Where(f => f.Value).Select(f => f.Key).ToList() ?? [];
+        var features = metadata.EnabledFeatures;
         if (features.Count > 0)
         {
             writer.WriteStartArray("enabledFeatures");
-            features.ForEach(writer.WriteStringValue);
+            foreach (var feature in features)
+            {
+                writer.WriteStringValue(feature);
+            }
+
             writer.WriteEndArray();
         }
 
         writer.WriteStartArray("components");
-        foreach (var component in components.All)
+        foreach (var component in metadata.Components)
         {
             writer.WriteStartObject();
             writer.WriteString("name", component.Resource.Name);
@@ -61,10 +56,11 @@ internal sealed class MetadataEndpoints(
 
         writer.WriteEndArray();
 
-        if (subscriptions.Current.Count > 0)
+        var subscriptions = metadata.Subscriptions;
+        if (subscriptions.Count > 0)
         {
             writer.WriteStartArray("subscriptions");
-            foreach (var subscription in subscriptions.Current)
+            foreach (var subscription in subscriptions)
             {
                 writer.WriteStartObject();
                 writer.WriteString("pubsubname", subscription.PubSubName);
@@ -110,19 +106,19 @@ internal sealed class MetadataEndpoints(
 
         writer.WriteEndObject();
 
-        if (channel.BaseUri is { } app)
+        if (metadata.App is { } app)
         {
             writer.WriteStartObject("appConnectionProperties");
             writer.WriteNumber("port", app.Port);
-            writer.WriteString("protocol", app.Scheme);
-            writer.WriteString("channelAddress", app.Host);
-            if (options.AppHealthCheck)
+            writer.WriteString("protocol", app.Protocol);
+            writer.WriteString("channelAddress", app.ChannelAddress);
+            if (app.Health is { } health)
             {
                 writer.WriteStartObject("health");
-                writer.WriteString("healthCheckPath", options.AppHealthCheckPath);
-                writer.WriteString("healthProbeInterval", $"{options.AppHealthProbeInterval.TotalSeconds}s");
-                writer.WriteString("healthProbeTimeout", $"{options.AppHealthProbeTimeout.TotalMilliseconds}ms");
-                writer.WriteNumber("healthThreshold", options.AppHealthThreshold);
+                writer.WriteString("healthCheckPath", health.Path);
+                writer.WriteString("healthProbeInterval", MetadataService.FormatInterval(health.ProbeInterval));
+                writer.WriteString("healthProbeTimeout", MetadataService.FormatTimeout(health.ProbeTimeout));
+                writer.WriteNumber("healthThreshold", health.Threshold);
                 writer.WriteEndObject();
             }
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -16,8 +15,6 @@ namespace Satcar.Runtime.Api.Http;
 /// </summary>
 internal sealed class StateEndpoints(StateService state, SatcarOptions options)
 {
-    private const string TtlKey = "ttlInSeconds";
-
     private static readonly JsonWriterOptions s_valueWriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>GET /v1.0/state/{store}/{key}</summary>
@@ -37,7 +34,7 @@ internal sealed class StateEndpoints(StateService state, SatcarOptions options)
         response.Headers.ETag = entry.ETag;
         if (entry.ExpiresAt is { } expires)
         {
-            response.Headers["metadata.ttlExpireTime"] = FormatExpireTime(expires);
+            response.Headers["metadata.ttlExpireTime"] = StateService.FormatExpireTime(expires);
         }
 
         response.ContentLength = entry.Value.Length;
@@ -146,7 +143,7 @@ internal sealed class StateEndpoints(StateService state, SatcarOptions options)
                     if (entry.ExpiresAt is { } expires)
                     {
                         writer.WriteStartObject("metadata");
-                        writer.WriteString("ttlExpireTime", FormatExpireTime(expires));
+                        writer.WriteString("ttlExpireTime", StateService.FormatExpireTime(expires));
                         writer.WriteEndObject();
                     }
                 }
@@ -281,7 +278,7 @@ internal sealed class StateEndpoints(StateService state, SatcarOptions options)
             ETag = etag,
             Concurrency = concurrency,
             Consistency = consistency,
-            TtlSeconds = ParseTtl(metadata),
+            TtlSeconds = StateService.TtlSeconds(metadata),
             Metadata = metadata,
         };
     }
@@ -364,19 +361,6 @@ internal sealed class StateEndpoints(StateService state, SatcarOptions options)
         return metadata;
     }
 
-    private static int? ParseTtl(IReadOnlyDictionary<string, string> metadata)
-    {
-        if (!metadata.TryGetValue(TtlKey, out var text) || text.Length == 0)
-        {
-            return null;
-        }
-
-        // components-contrib's ParseTTL: an integer of at least -1 (-1 means "never expire").
-        return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds) && seconds >= -1
-            ? seconds
-            : throw ApiErrors.Malformed($"incorrect value for metadata '{TtlKey}': '{text}' is not an integer of -1 or more");
-    }
-
     // Dapr matches the option field names case-insensitively.
     private static JsonElement? Property(JsonElement element, string name)
     {
@@ -415,7 +399,4 @@ internal sealed class StateEndpoints(StateService state, SatcarOptions options)
     };
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
-
-    private static string FormatExpireTime(DateTimeOffset expires) =>
-        expires.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,35 @@
+using Google.Protobuf.Collections;
+using Grpc.Core;
+using Satcar.Runtime.Bindings;
+using Satcar.Runtime.Hosting;
+using Satcar.Runtime.Invocation;
+using Satcar.Runtime.Metadata;
+using Satcar.Runtime.PubSub;
+using Satcar.Runtime.Secrets;
+using Satcar.Runtime.State;
+
+namespace Satcar.Runtime.Api.Grpc;
+
+/// <summary>
+/// The gRPC head of the Dapr API (<c>dapr.proto.runtime.v1.Dapr</c>), one partial file per building
+/// block. Like the HTTP head it only translates: the building-block services hold the logic, and
+/// <see cref="DaprGrpcMethodProvider"/> checks the token and renders the errors.
+/// </summary>
+internal sealed partial class DaprGrpcApi(
+    StateService state,
+    PubSubService pubsub,
+    BindingsService bindings,
+    SecretsService secrets,
+    MetadataService metadata,
+    InvocationService invocation,
+    RuntimeShutdown shutdown,
+    SatcarOptions options)
+{
+    /// <summary>A copy of a request's metadata map: the services keep what they are given.</summary>
+    private static Dictionary<string, string> Copy(MapField<string, string> map) => new(map, StringComparer.Ordinal);
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+
+    /// <summary>A trace header of the call (the SDKs send <c>traceparent</c> and <c>tracestate</c> as metadata).</summary>
+    private static string? Header(ServerCallContext call, string name) => NullIfEmpty(call.RequestHeaders.GetValue(name));
+}

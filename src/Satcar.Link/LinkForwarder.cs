@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text.Json;
+using Grpc.Net.Client.Web;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -23,10 +25,14 @@ public sealed partial class LinkForwarder : IDisposable
 
     private const string ApiTokenHeader = "dapr-api-token";
 
+    private const int GrpcDeadlineExceeded = 4;
+    private const int GrpcUnavailable = 14;
+
     private readonly IHttpForwarder _forwarder;
     private readonly SatcarLinkOptions _options;
     private readonly ILogger<LinkForwarder> _logger;
     private readonly HttpMessageInvoker _invoker;
+    private readonly HttpMessageInvoker _grpcInvoker;
     private readonly ForwarderRequestConfig _requestConfig;
     private readonly string _destination;
     private readonly Transformer _transformer;
@@ -36,7 +42,11 @@ public sealed partial class LinkForwarder : IDisposable
         _forwarder = forwarder;
         _options = options;
         _logger = logger;
-        _invoker = new HttpMessageInvoker(TlsTrust.Handler(options.ConnectTimeout, options.SatcarCaFile, options.SatcarTlsSkipVerify), disposeHandler: true);
+        var connections = TlsTrust.Handler(options.ConnectTimeout, options.SatcarCaFile, options.SatcarTlsSkipVerify);
+        _invoker = new HttpMessageInvoker(connections, disposeHandler: true);
+        // gRPC goes over the same connections, framed as gRPC-Web so that it needs nothing but HTTP/1.1.
+        _grpcInvoker = new HttpMessageInvoker(
+            new GrpcWebHandler(GrpcWebMode.GrpcWeb, connections), disposeHandler: false);
         _requestConfig = new ForwarderRequestConfig
         {
             ActivityTimeout = options.ActivityTimeout,
@@ -80,7 +90,40 @@ public sealed partial class LinkForwarder : IDisposable
         });
     }
 
-    public void Dispose() => _invoker.Dispose();
+    /// <summary>
+    /// A gRPC call from the app (HTTP/2): sent to the satcar as gRPC-Web over HTTP/1.1, the answer and
+    /// its trailers turned back into gRPC. When the satcar cannot be reached the app gets a gRPC
+    /// <c>Unavailable</c> (or <c>DeadlineExceeded</c>) status at once.
+    /// </summary>
+    public async Task HandleGrpcAsync(HttpContext context)
+    {
+        var error = await _forwarder.SendAsync(context, _destination, _grpcInvoker, _requestConfig, _transformer);
+        if (error is ForwarderError.None or ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled)
+        {
+            return;
+        }
+
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        Log.ForwardFailed(_logger, error, exception);
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        var (status, message) = Describe(error, exception);
+        context.Response.Clear();
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/grpc";
+        // A trailers-only answer: the status travels in the headers of an empty response.
+        context.Response.Headers["grpc-status"] = (status == StatusCodes.Status504GatewayTimeout ? GrpcDeadlineExceeded : GrpcUnavailable).ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers["grpc-message"] = Uri.EscapeDataString($"ERR_SATCAR_UNREACHABLE: {message}");
+    }
+
+    public void Dispose()
+    {
+        _grpcInvoker.Dispose();
+        _invoker.Dispose();
+    }
 
     private (int Status, string Message) Describe(ForwarderError error, Exception? exception)
     {

@@ -12,6 +12,13 @@ public sealed class SatcarLinkOptions
     /// <summary>The port the link listens on: the app's <c>DAPR_HTTP_PORT</c> (3500 by default; 0 picks a free one).</summary>
     public int HttpPort { get; set; } = 3500;
 
+    /// <summary>
+    /// The port the link takes gRPC on (HTTP/2 without TLS): the app's <c>DAPR_GRPC_PORT</c>, 50001 by
+    /// default; 0 picks a free one, null turns gRPC off. The link carries these calls to the satcar's
+    /// HTTP port as gRPC-Web over HTTP/1.1.
+    /// </summary>
+    public int? GrpcPort { get; set; } = 50001;
+
     /// <summary>The satcar's <c>DAPR_API_TOKEN</c>, added to every request so the app needs no change.</summary>
     public string? ApiToken { get; set; }
 
@@ -43,6 +50,16 @@ public sealed class SatcarLinkOptions
         if (HttpPort is < 0 or > 65535)
         {
             errors.Add($"--dapr-http-port must be a port number between 0 and 65535; got {HttpPort}");
+        }
+
+        if (GrpcPort is < 0 or > 65535)
+        {
+            errors.Add($"--dapr-grpc-port must be a port number between 0 and 65535; got {GrpcPort}");
+        }
+
+        if (GrpcPort is > 0 && GrpcPort == HttpPort)
+        {
+            errors.Add("--dapr-grpc-port must differ from --dapr-http-port");
         }
 
         if (!System.Net.IPAddress.TryParse(ListenAddress.Trim('[', ']'), out _) && ListenAddress != "localhost")

@@ -15,17 +15,25 @@ public sealed class SatcarProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private SatcarProcess(Process process, int httpPort, string host)
+    private SatcarProcess(Process process, int httpPort, int grpcPort, string host)
     {
         _process = process;
         HttpPort = httpPort;
+        GrpcPort = grpcPort;
         BaseUri = new Uri($"http://{host}:{httpPort}");
+        GrpcUri = new Uri($"http://{host}:{grpcPort}");
     }
 
     public int HttpPort { get; }
 
     /// <summary>The Dapr HTTP API, such as <c>http://127.0.0.1:43125</c>.</summary>
     public Uri BaseUri { get; }
+
+    /// <summary>The port of the Dapr gRPC API of a satcar or link (0 for other commands).</summary>
+    public int GrpcPort { get; }
+
+    /// <summary>The Dapr gRPC API, such as <c>http://127.0.0.1:43127</c> (HTTP/2 without TLS).</summary>
+    public Uri GrpcUri { get; }
 
     public int Pid => _process.Id;
 
@@ -58,9 +66,27 @@ public sealed class SatcarProcess : IAsyncDisposable
         return satcar;
     }
 
-    /// <summary>Starts the satcar executable with exactly <paramref name="args"/>.</summary>
+    /// <summary>
+    /// Starts the satcar executable with <paramref name="args"/>. For <c>satcar run</c> and <c>satcar link</c>
+    /// without <c>--dapr-grpc-port</c>, a free one on <paramref name="host"/> is added: the default 50001
+    /// would collide between the satcars and links tests run side by side.
+    /// </summary>
     public static SatcarProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, int httpPort = 0, string host = "127.0.0.1")
     {
+        var arguments = args.ToList();
+        var grpcPort = 0;
+        var grpcFlag = arguments.FindIndex(a => a is "--dapr-grpc-port" or "-dapr-grpc-port");
+        if (grpcFlag >= 0 && grpcFlag + 1 < arguments.Count)
+        {
+            // A test that passes a malformed port is testing the error; there is no gRPC port then.
+            grpcPort = int.TryParse(arguments[grpcFlag + 1], out var given) ? given : 0;
+        }
+        else if (arguments.Count > 0 && (arguments[0] == "run" || (arguments[0] == "link" && !arguments.Contains("--no-grpc"))))
+        {
+            grpcPort = Ports.Free(host);
+            arguments.AddRange(["--dapr-grpc-port", grpcPort.ToString()]);
+        }
+
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -69,7 +95,7 @@ public sealed class SatcarProcess : IAsyncDisposable
             WorkingDirectory = AppContext.BaseDirectory,
         };
         info.ArgumentList.Add(RepositoryPaths.SatcarDll);
-        foreach (var arg in args)
+        foreach (var arg in arguments)
         {
             info.ArgumentList.Add(arg);
         }
@@ -86,7 +112,7 @@ public sealed class SatcarProcess : IAsyncDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
-        var satcar = new SatcarProcess(process, httpPort, host);
+        var satcar = new SatcarProcess(process, httpPort, grpcPort, host);
         process.OutputDataReceived += (_, e) => satcar.Append(e.Data);
         process.ErrorDataReceived += (_, e) => satcar.Append(e.Data);
         process.BeginOutputReadLine();

@@ -17,6 +17,8 @@ internal static class LinkCommand
     {
         var satcarUrl = new Option<string>("--satcar-url") { Description = "The satcar's Dapr HTTP API, such as https://satcar1.example.net:3500.", Required = true };
         var port = new Option<int?>("--dapr-http-port") { Description = "The port the app talks to (default DAPR_HTTP_PORT, else 3500)." };
+        var grpcPort = new Option<int?>("--dapr-grpc-port") { Description = "The port the app's gRPC client talks to (default DAPR_GRPC_PORT, else 50001)." };
+        var noGrpc = new Option<bool>("--no-grpc") { Description = "Do not take gRPC calls." };
         var listenAddress = new Option<string>("--listen-address") { Description = "The address the link listens on.", DefaultValueFactory = _ => "127.0.0.1" };
         var tokenFile = new Option<string?>("--api-token-file") { Description = "A file holding the satcar's API token (default: DAPR_API_TOKEN)." };
         var caFile = new Option<string?>("--satcar-ca-file") { Description = "PEM CA to check the satcar's certificate against instead of the system store." };
@@ -25,7 +27,7 @@ internal static class LinkCommand
         var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "info" };
         var command = new Command("link", "Forward the app's localhost Dapr port to its satcar.")
         {
-            satcarUrl, port, listenAddress, tokenFile, caFile, skipVerify, connectTimeout, logLevel,
+            satcarUrl, port, grpcPort, noGrpc, listenAddress, tokenFile, caFile, skipVerify, connectTimeout, logLevel,
         };
 
         command.Validators.Add(result =>
@@ -48,12 +50,11 @@ internal static class LinkCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var envPort = Environment.GetEnvironmentVariable("DAPR_HTTP_PORT");
             var options = new SatcarLinkOptions
             {
                 SatcarUrl = new Uri(parse.GetValue(satcarUrl)!, UriKind.Absolute),
-                HttpPort = parse.GetValue(port)
-                    ?? (int.TryParse(envPort, NumberStyles.None, CultureInfo.InvariantCulture, out var fromEnv) ? fromEnv : 3500),
+                HttpPort = parse.GetValue(port) ?? EnvironmentPort("DAPR_HTTP_PORT") ?? 3500,
+                GrpcPort = parse.GetValue(noGrpc) ? null : parse.GetValue(grpcPort) ?? EnvironmentPort("DAPR_GRPC_PORT") ?? 50001,
                 ListenAddress = parse.GetValue(listenAddress)!,
                 ApiToken = parse.GetValue(tokenFile) is { } file
                     ? File.ReadAllText(file).Trim()
@@ -70,6 +71,7 @@ internal static class LinkCommand
                 link = await LinkHost.StartAsync(options, logging => logging
                     .SetMinimumLevel(level)
                     .AddFilter("Microsoft", level <= LogLevel.Debug ? level : LogLevel.Warning)
+                    .AddFilter("Yarp", level <= LogLevel.Debug ? level : LogLevel.Warning)
                     .AddSimpleConsole(o =>
                     {
                         o.SingleLine = true;
@@ -83,13 +85,15 @@ internal static class LinkCommand
             }
             catch (IOException e)
             {
-                Console.Error.WriteLine($"satcar link: cannot listen on {options.ListenAddress}:{options.HttpPort}: {e.Message}");
+                var ports = options.GrpcPort is { } g ? $"{options.HttpPort} and {g}" : $"{options.HttpPort}";
+                Console.Error.WriteLine($"satcar link: cannot listen on {options.ListenAddress} port {ports}: {e.Message}");
                 return ExitCodes.Failure;
             }
 
             await using (link)
             {
-                Console.WriteLine($"satcar link: {link.Address} -> {options.SatcarUrl}{(options.ApiToken is null ? "" : " (adding the API token)")}");
+                var grpc = link.GrpcAddress is { } g ? $", gRPC {g} (as gRPC-Web over HTTP/1.1)" : "";
+                Console.WriteLine($"satcar link: {link.Address}{grpc} -> {options.SatcarUrl}{(options.ApiToken is null ? "" : " (adding the API token)")}");
                 await link.WaitForShutdownAsync(CancellationToken.None);
             }
 
@@ -97,6 +101,9 @@ internal static class LinkCommand
         });
         return command;
     }
+
+    private static int? EnvironmentPort(string name) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port : null;
 
     private static LogLevel? ParseLevel(string text) => text.ToLowerInvariant() switch
     {

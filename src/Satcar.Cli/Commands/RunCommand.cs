@@ -93,7 +93,7 @@ internal static class RunCommand
         public readonly Option<string> AppChannelAddress = new("--app-channel-address") { Description = "The host the app listens on.", DefaultValueFactory = _ => "127.0.0.1" };
         public readonly Option<string?> AppUrl = new("--app-url") { Description = "The full base URL of an app on another host, such as https://app2.example.net." };
         public readonly Option<int?> DaprHttpPort = new("--dapr-http-port") { Description = "The Dapr HTTP API port (default 3500, or DAPR_HTTP_PORT)." };
-        public readonly Option<int> DaprGrpcPort = new("--dapr-grpc-port") { Description = "The Dapr gRPC API port (reserved).", DefaultValueFactory = _ => 50001 };
+        public readonly Option<int> DaprGrpcPort = new("--dapr-grpc-port") { Description = "The Dapr gRPC API port (HTTP/2 without TLS; 0 picks a free port).", DefaultValueFactory = _ => 50001 };
         public readonly Option<int?> DaprInternalGrpcPort = new("--dapr-internal-grpc-port") { Description = "The port other satcars call this one on." };
         public readonly Option<string?> ListenAddresses = new("--dapr-listen-addresses") { Description = "Comma-separated addresses the API binds to (default: all interfaces)." };
         public readonly Option<string[]> ResourcesPath = new("--resources-path", "--components-path") { Description = "A folder of resource YAML; repeat it or give a comma-separated list." };

@@ -19,14 +19,18 @@ public sealed class LinkHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private LinkHost(WebApplication app, Uri address)
+    private LinkHost(WebApplication app, Uri address, Uri? grpcAddress)
     {
         _app = app;
         Address = address;
+        GrpcAddress = grpcAddress;
     }
 
-    /// <summary>Where the link listens, with the port resolved when 0 was asked for.</summary>
+    /// <summary>Where the link takes HTTP, with the port resolved when 0 was asked for.</summary>
     public Uri Address { get; }
+
+    /// <summary>Where the link takes gRPC (HTTP/2 without TLS), or null when gRPC is off.</summary>
+    public Uri? GrpcAddress { get; }
 
     /// <summary>Validates the options and starts listening; throws <see cref="ArgumentException"/> listing every problem.</summary>
     public static async Task<LinkHost> StartAsync(SatcarLinkOptions options, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
@@ -37,6 +41,7 @@ public sealed class LinkHost : IAsyncDisposable
             throw new ArgumentException(string.Join(Environment.NewLine, errors), nameof(options));
         }
 
+        int? grpcPort = options.GrpcPort is { } requested ? PortFor(options.ListenAddress, requested) : null;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "satcar-link" });
         builder.Logging.ClearProviders();
         configureLogging?.Invoke(builder.Logging);
@@ -45,14 +50,11 @@ public sealed class LinkHost : IAsyncDisposable
             kestrel.AddServerHeader = false;
             // The satcar enforces the body limit; the link only streams.
             kestrel.Limits.MaxRequestBodySize = null;
-            Action<ListenOptions> http1 = listen => listen.Protocols = HttpProtocols.Http1;
-            if (options.ListenAddress == "localhost")
+            Listen(kestrel, options.ListenAddress, options.HttpPort, HttpProtocols.Http1);
+            if (grpcPort is { } port)
             {
-                kestrel.ListenLocalhost(options.HttpPort, http1);
-            }
-            else
-            {
-                kestrel.Listen(IPAddress.Parse(options.ListenAddress.Trim('[', ']')), options.HttpPort, http1);
+                // gRPC clients speak HTTP/2 without TLS to a local sidecar; Kestrel serves that only on an HTTP/2-only endpoint.
+                Listen(kestrel, options.ListenAddress, port, HttpProtocols.Http2);
             }
         });
         builder.Services.AddSingleton(options);
@@ -60,10 +62,37 @@ public sealed class LinkHost : IAsyncDisposable
         builder.Services.AddSingleton<LinkForwarder>();
 
         var app = builder.Build();
-        app.Run(app.Services.GetRequiredService<LinkForwarder>().HandleAsync);
+        var forwarder = app.Services.GetRequiredService<LinkForwarder>();
+        app.Run(context => context.Connection.LocalPort == grpcPort ? forwarder.HandleGrpcAsync(context) : forwarder.HandleAsync(context));
         await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new LinkHost(app, new Uri(address));
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        return new LinkHost(app, addresses.First(a => a.Port != grpcPort), addresses.FirstOrDefault(a => a.Port == grpcPort));
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, string address, int port, HttpProtocols protocols)
+    {
+        if (address == "localhost")
+        {
+            kestrel.ListenLocalhost(port, listen => listen.Protocols = protocols);
+        }
+        else
+        {
+            kestrel.Listen(IPAddress.Parse(address.Trim('[', ']')), port, listen => listen.Protocols = protocols);
+        }
+    }
+
+    /// <summary>A free port for 0, so that the two listeners are told apart by port from the first request.</summary>
+    private static int PortFor(string address, int port)
+    {
+        if (port != 0)
+        {
+            return port;
+        }
+
+        var ip = address == "localhost" ? IPAddress.Loopback : IPAddress.Parse(address.Trim('[', ']'));
+        using var listener = new System.Net.Sockets.TcpListener(ip, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);

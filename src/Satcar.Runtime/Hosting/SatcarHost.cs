@@ -10,6 +10,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Grpc.AspNetCore.Server.Model;
+using Satcar.Runtime.Api.Grpc;
 using Satcar.Runtime.Api.Http;
 using Satcar.Runtime.Api.Peer;
 using Satcar.Runtime.AppChannel;
@@ -34,14 +36,18 @@ public sealed partial class SatcarHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private SatcarHost(WebApplication app, IReadOnlyList<Uri> httpAddresses)
+    private SatcarHost(WebApplication app, IReadOnlyList<Uri> httpAddresses, IReadOnlyList<Uri> grpcAddresses)
     {
         _app = app;
         HttpAddresses = httpAddresses;
+        GrpcAddresses = grpcAddresses;
     }
 
     /// <summary>The addresses the Dapr HTTP API listens on (ports resolved when 0 was asked for).</summary>
     public IReadOnlyList<Uri> HttpAddresses { get; }
+
+    /// <summary>The addresses the Dapr gRPC API listens on (HTTP/2 without TLS, as daprd's).</summary>
+    public IReadOnlyList<Uri> GrpcAddresses { get; }
 
     public IServiceProvider Services => _app.Services;
 
@@ -67,6 +73,12 @@ public sealed partial class SatcarHost : IAsyncDisposable
         {
             // The peer port must be known before Configuration files are expanded (${DAPR_PORT}).
             options.DaprInternalGrpcPort ??= FreePort(options.PeerListenAddress);
+        }
+
+        if (options.DaprGrpcPort == 0)
+        {
+            // Known before the server starts, so that requests are told apart by port from the first one.
+            options.DaprGrpcPort = FreePort(options.ListenAddresses.Count > 0 ? options.ListenAddresses[0] : null);
         }
         var resources = new ResourceLoader(registry).Load(new ResourceLoadRequest
         {
@@ -109,10 +121,16 @@ public sealed partial class SatcarHost : IAsyncDisposable
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Select(a => new Uri(a.Replace("[::]", "0.0.0.0", StringComparison.Ordinal)))
             .ToList();
-        var addresses = bound.Where(a => a.Port != options.DaprInternalGrpcPort).ToList();
+        var grpcAddresses = bound.Where(a => a.Port == options.DaprGrpcPort).ToList();
+        var addresses = bound.Where(a => a.Port != options.DaprInternalGrpcPort && !grpcAddresses.Contains(a)).ToList();
         foreach (var address in addresses)
         {
             Log.Listening(logger, address);
+        }
+
+        foreach (var address in grpcAddresses)
+        {
+            Log.GrpcListening(logger, address);
         }
 
         if (options.PeersEnabled)
@@ -157,7 +175,7 @@ public sealed partial class SatcarHost : IAsyncDisposable
         }
 
         Log.Started(logger, options.AppId, MetadataService.RuntimeVersion, resources.Components.Count);
-        return new SatcarHost(app, addresses);
+        return new SatcarHost(app, addresses, grpcAddresses);
     }
 
     /// <summary>Completes when the satcar is asked to stop (Ctrl-C, SIGTERM, or the shutdown API).</summary>
@@ -203,7 +221,9 @@ public sealed partial class SatcarHost : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = (2 * options.MaxBodySize) + (64 * 1024);
             // daprd's ReadHeaderTimeout.
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            ListenHttpApi(kestrel, options);
+            Listen(kestrel, options.ListenAddresses, options.DaprHttpPort, HttpProtocols.Http1AndHttp2);
+            // daprd's gRPC port speaks HTTP/2 without TLS (prior knowledge), which Kestrel serves only on an HTTP/2-only endpoint.
+            Listen(kestrel, options.ListenAddresses, options.DaprGrpcPort, HttpProtocols.Http2);
             if (options.PeersEnabled)
             {
                 ListenPeers(kestrel, options);
@@ -250,32 +270,51 @@ public sealed partial class SatcarHost : IAsyncDisposable
         services.AddSingleton<HealthEndpoints>();
         services.AddSingleton<MetadataEndpoints>();
         services.AddSingleton<HttpApi>();
+        services.AddSingleton<RuntimeShutdown>();
+        services.AddGrpc(grpc =>
+        {
+            // daprd applies --max-body-size to gRPC messages too; a larger one is ResourceExhausted.
+            grpc.MaxReceiveMessageSize = (int)Math.Min(options.MaxBodySize, int.MaxValue);
+            grpc.MaxSendMessageSize = null;
+        });
+        services.AddSingleton<DaprGrpcApi>();
+        services.AddSingleton<IServiceMethodProvider<DaprGrpcApi>, DaprGrpcMethodProvider>();
 
         var app = builder.Build();
         var api = app.Services.GetRequiredService<HttpApi>();
         var peers = app.Services.GetRequiredService<PeerApi>();
         var peerPort = options.PeersEnabled ? options.DaprInternalGrpcPort : null;
-        app.Run(context => context.Connection.LocalPort == peerPort ? peers.HandleAsync(context) : api.HandleAsync(context));
+        app.MapWhen(context => context.Connection.LocalPort == peerPort, peer => peer.Run(peers.HandleAsync));
+        // The gRPC API: everything on the gRPC port, and gRPC-Web calls on the HTTP port, which is how
+        // a link carries gRPC over HTTP/1.1 without a second port to open.
+        app.MapWhen(context => context.Connection.LocalPort == options.DaprGrpcPort || DaprGrpcApi.IsGrpcWebCall(context.Request), grpc =>
+        {
+            grpc.UseRouting();
+            grpc.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+            grpc.UseEndpoints(endpoints => endpoints.MapGrpcService<DaprGrpcApi>());
+        });
+        app.Run(api.HandleAsync);
         return app;
     }
 
-    private static void ListenHttpApi(KestrelServerOptions kestrel, SatcarOptions options)
+    private static void Listen(KestrelServerOptions kestrel, IReadOnlyList<string> addresses, int port, HttpProtocols protocols)
     {
-        if (options.ListenAddresses.Count == 0)
+        Action<ListenOptions> configure = listen => listen.Protocols = protocols;
+        if (addresses.Count == 0)
         {
-            kestrel.ListenAnyIP(options.DaprHttpPort);
+            kestrel.ListenAnyIP(port, configure);
             return;
         }
 
-        foreach (var address in options.ListenAddresses)
+        foreach (var address in addresses)
         {
             if (address == "localhost")
             {
-                kestrel.ListenLocalhost(options.DaprHttpPort);
+                kestrel.ListenLocalhost(port, configure);
             }
             else
             {
-                kestrel.Listen(IPAddress.Parse(address.Trim('[', ']')), options.DaprHttpPort);
+                kestrel.Listen(IPAddress.Parse(address.Trim('[', ']')), port, configure);
             }
         }
     }
@@ -321,8 +360,11 @@ public sealed partial class SatcarHost : IAsyncDisposable
     {
         logging.ClearProviders();
         logging.SetMinimumLevel(options.LogLevel);
-        // ASP.NET Core's own chatter only when debugging.
-        logging.AddFilter("Microsoft", options.LogLevel <= LogLevel.Debug ? options.LogLevel : LogLevel.Warning);
+        // ASP.NET Core's, YARP's and gRPC's own chatter (such as a line per forwarded request) only when debugging.
+        var frameworks = options.LogLevel <= LogLevel.Debug ? options.LogLevel : LogLevel.Warning;
+        logging.AddFilter("Microsoft", frameworks);
+        logging.AddFilter("Yarp", frameworks);
+        logging.AddFilter("Grpc", frameworks);
         if (options.LogAsJson)
         {
             logging.AddJsonConsole(o =>
@@ -345,6 +387,9 @@ public sealed partial class SatcarHost : IAsyncDisposable
     {
         [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Dapr HTTP API listening on {Address}")]
         public static partial void Listening(ILogger logger, Uri address);
+
+        [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Dapr gRPC API listening on {Address} (HTTP/2; gRPC-Web also on the HTTP port)")]
+        public static partial void GrpcListening(ILogger logger, Uri address);
 
         [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "satcar {AppId} started (runtime {Version}, {ComponentCount} components)")]
         public static partial void Started(ILogger logger, string appId, string version, int componentCount);

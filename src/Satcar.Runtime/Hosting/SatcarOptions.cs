@@ -31,7 +31,7 @@ public sealed class SatcarOptions
     /// <summary><c>--dapr-http-port</c> (or <c>DAPR_HTTP_PORT</c>).</summary>
     public int DaprHttpPort { get; set; } = 3500;
 
-    /// <summary><c>--dapr-grpc-port</c>: reserved for the gRPC API.</summary>
+    /// <summary><c>--dapr-grpc-port</c>: the Dapr gRPC API (HTTP/2 without TLS); 0 picks a free port.</summary>
     public int DaprGrpcPort { get; set; } = 50001;
 
     /// <summary>
@@ -220,6 +220,11 @@ public sealed class SatcarOptions
         if (DaprInternalGrpcPort is { } peerPort and > 0 && peerPort == DaprHttpPort)
         {
             errors.Add("--dapr-internal-grpc-port must differ from --dapr-http-port");
+        }
+
+        if (DaprGrpcPort > 0 && (DaprGrpcPort == DaprHttpPort || DaprGrpcPort == DaprInternalGrpcPort))
+        {
+            errors.Add("--dapr-grpc-port must differ from --dapr-http-port and --dapr-internal-grpc-port");
         }
 
         if ((PeerTlsCertFile is null) != (PeerTlsKeyFile is null))

@@ -121,7 +121,9 @@ internal sealed class LaunchPlan
         {
             var satcarPort = app.Satcar.HttpPort ?? ports.Free(app.Satcar.Address);
             var peerPort = app.Satcar.PeerPort ?? ports.Free(app.Satcar.Address);
+            var satcarGrpcPort = app.Satcar.GrpcPort ?? ports.Free(app.Satcar.Address);
             var linkPort = app.Link is null ? (int?)null : app.Link.Port ?? ports.Free(app.Link.Address);
+            var linkGrpcPort = app.Link is null ? (int?)null : app.Link.GrpcPort ?? ports.Free(app.Link.Address);
             var satcarUrl = $"http://{Authority(app.Satcar.Address)}:{Text(satcarPort)}";
             var apiToken = app.ApiToken ? Convert.ToHexString(RandomNumberGenerator.GetBytes(24)) : null;
 
@@ -164,7 +166,7 @@ internal sealed class LaunchPlan
                 Name = $"{app.AppId}/satcar",
                 Role = ProcessRole.Satcar,
                 FileName = satcarFile,
-                Arguments = [.. satcarPrefix, .. SatcarArguments(app, satcarPort, peerPort)],
+                Arguments = [.. satcarPrefix, .. SatcarArguments(app, satcarPort, peerPort, satcarGrpcPort)],
                 WorkingDirectory = home,
                 Environment = satcarEnvironment,
                 Health = new HealthCheck.Http(new Uri($"{satcarUrl}/v1.0/healthz/outbound"), HttpStatusCode.NoContent),
@@ -188,6 +190,7 @@ internal sealed class LaunchPlan
                     Arguments =
                     [
                         .. satcarPrefix, "link", "--satcar-url", satcarUrl, "--dapr-http-port", Text(linkPort!.Value),
+                        "--dapr-grpc-port", Text(linkGrpcPort!.Value),
                         "--listen-address", link.Address, .. link.Args,
                     ],
                     WorkingDirectory = home,
@@ -207,7 +210,7 @@ internal sealed class LaunchPlan
                     FileName = app.Command[0],
                     Arguments = [.. app.Command.Skip(1)],
                     WorkingDirectory = app.AppDirPath,
-                    Environment = AppEnvironment(app, daprPort, daprEndpoint, apiToken),
+                    Environment = AppEnvironment(app, daprPort, daprEndpoint, linkGrpcPort ?? satcarGrpcPort, apiToken),
                     Health = app.AppPort is { } appPort ? new HealthCheck.Tcp(app.AppAddress, appPort) : null,
                     StartTimeout = app.StartTimeout,
                     ColourIndex = colour++,
@@ -227,7 +230,7 @@ internal sealed class LaunchPlan
         return new LaunchPlan(builds, stages, endpoints);
     }
 
-    private static List<string> SatcarArguments(AppDefinition app, int httpPort, int peerPort)
+    private static List<string> SatcarArguments(AppDefinition app, int httpPort, int peerPort, int grpcPort)
     {
         var address = app.Satcar.Address;
         var args = new List<string>
@@ -238,7 +241,7 @@ internal sealed class LaunchPlan
             "--dapr-listen-addresses", address,
             "--dapr-internal-grpc-port", Text(peerPort),
             "--dapr-internal-grpc-listen-address", address,
-            "--dapr-grpc-port", Text(app.Satcar.GrpcPort),
+            "--dapr-grpc-port", Text(grpcPort),
             "--host-address", address,
             "--log-level", app.LogLevel,
         };
@@ -276,14 +279,16 @@ internal sealed class LaunchPlan
         return args;
     }
 
-    private static Dictionary<string, string?> AppEnvironment(AppDefinition app, int daprPort, string daprEndpoint, string? apiToken)
+    private static Dictionary<string, string?> AppEnvironment(AppDefinition app, int daprPort, string daprEndpoint, int grpcPort, string? apiToken)
     {
         var environment = new Dictionary<string, string?>(NoBuildServers)
         {
             ["APP_ID"] = app.AppId,
             ["DAPR_HTTP_PORT"] = Text(daprPort),
             ["DAPR_HTTP_ENDPOINT"] = daprEndpoint,
-            ["DAPR_GRPC_PORT"] = Text(app.Satcar.GrpcPort),
+            // The gRPC endpoint too: an SDK would otherwise read DAPR_HTTP_ENDPOINT's host with DAPR_GRPC_PORT.
+            ["DAPR_GRPC_PORT"] = Text(grpcPort),
+            ["DAPR_GRPC_ENDPOINT"] = GrpcEndpoint(daprEndpoint, grpcPort),
             // The peer secret is for satcars only; an app that inherited one from the shell does not get it.
             ["SATCAR_PEER_SECRET"] = null,
         };
@@ -329,6 +334,10 @@ internal sealed class LaunchPlan
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The app's Dapr endpoint with the gRPC port in place of the HTTP one.</summary>
+    private static string GrpcEndpoint(string daprEndpoint, int grpcPort) =>
+        new UriBuilder(daprEndpoint) { Port = grpcPort }.Uri.GetLeftPart(UriPartial.Authority);
 
     private static string Authority(string address) =>
         IPAddress.TryParse(address, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address;

@@ -90,7 +90,8 @@ internal sealed record SatcarDefinition
 
     public int? PeerPort { get; init; }
 
-    public int GrpcPort { get; init; } = 50001;
+    /// <summary>The Dapr gRPC API port; null picks a free one.</summary>
+    public int? GrpcPort { get; init; }
 
     public required IReadOnlyList<string> Args { get; init; }
 
@@ -103,6 +104,9 @@ internal sealed record LinkDefinition
     public required string Address { get; init; }
 
     public int? Port { get; init; }
+
+    /// <summary>The app's gRPC port on the link (<c>DAPR_GRPC_PORT</c>); null picks a free one.</summary>
+    public int? GrpcPort { get; init; }
 
     public required IReadOnlyList<string> Args { get; init; }
 }

@@ -263,25 +263,28 @@ internal static partial class TopologyReader
             Address = satcarSection?.Address("address") ?? "127.0.0.1",
             HttpPort = satcarSection?.Port("httpPort"),
             PeerPort = satcarSection?.Port("peerPort"),
-            GrpcPort = satcarSection?.Port("grpcPort") ?? 50001,
+            GrpcPort = satcarSection?.Port("grpcPort"),
             Args = [.. shared.SatcarArgs, .. satcarSection?.StringList("args") ?? []],
             Env = Merge(shared.SatcarEnv, satcarSection?.StringMap("env")),
         };
         satcarSection?.ClaimPort(satcar.Address, satcar.HttpPort, "httpPort");
         satcarSection?.ClaimPort(satcar.Address, satcar.PeerPort, "peerPort");
+        satcarSection?.ClaimPort(satcar.Address, satcar.GrpcPort, "grpcPort");
         satcarSection?.ReportUnknownKeys();
 
         LinkDefinition? link = null;
-        var linkSection = section.IsMapping("link") ? section.Section("link", ["address", "port", "args"]) : null;
+        var linkSection = section.IsMapping("link") ? section.Section("link", ["address", "port", "grpcPort", "args"]) : null;
         if (linkSection is not null || (section.Bool("link", orMapping: true) ?? shared.Link))
         {
             link = new LinkDefinition
             {
                 Address = linkSection?.Address("address") ?? shared.AppAddress,
                 Port = linkSection?.Port("port"),
+                GrpcPort = linkSection?.Port("grpcPort"),
                 Args = linkSection?.StringList("args") ?? [],
             };
             linkSection?.ClaimPort(link.Address, link.Port, "port");
+            linkSection?.ClaimPort(link.Address, link.GrpcPort, "grpcPort");
         }
 
         linkSection?.ReportUnknownKeys();

@@ -4,7 +4,10 @@ using Dapr.Client.Autogen.Grpc.v1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using GrpcMetadata = Grpc.Core.Metadata;
+using GrpcStatus = Grpc.Core.Status;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Satcar.Runtime.Errors;
 using Satcar.Runtime.Invocation;
 using Verb = Dapr.Client.Autogen.Grpc.v1.HTTPExtension.Types.Verb;
@@ -56,10 +59,10 @@ internal sealed partial class DaprGrpcApi
         await invocation.InvokeAsync(context, target, pathAndQuery, removeAuthorization: false);
 
         var status = context.Response.StatusCode;
-        await call.WriteResponseHeadersAsync(new Metadata { { HttpStatusHeader, status.ToString(CultureInfo.InvariantCulture) } });
+        await call.WriteResponseHeadersAsync(new GrpcMetadata { { HttpStatusHeader, status.ToString(CultureInfo.InvariantCulture) } });
         if (status is < 200 or > 299)
         {
-            throw new RpcException(new Grpc.Core.Status(CodeFromHttpStatus(status), ErrorMessage(status, responseBody)));
+            throw new RpcException(new GrpcStatus(CodeFromHttpStatus(status), ErrorMessage(status, responseBody)));
         }
 
         return new InvokeResponse

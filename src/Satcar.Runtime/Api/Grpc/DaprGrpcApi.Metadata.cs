@@ -1,6 +1,5 @@
 using Dapr.Client.Autogen.Grpc.v1;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Satcar.Runtime.Metadata;
 
@@ -47,11 +46,11 @@ internal sealed partial class DaprGrpcApi
                 DeadLetterTopic = subscription.DeadLetterTopic ?? "",
                 Type = subscription.Type == "DECLARATIVE" ? PubsubSubscriptionType.Declarative : PubsubSubscriptionType.Programmatic,
             };
-            entry.Metadata.Add(subscription.Metadata);
+            AddAll(entry.Metadata, subscription.Metadata);
             response.Subscriptions.Add(entry);
         }
 
-        response.ExtendedMetadata.Add(metadata.Extended.ToDictionary());
+        AddAll(response.ExtendedMetadata, metadata.Extended);
         if (metadata.App is { } app)
         {
             response.AppConnectionProperties = new AppConnectionProperties

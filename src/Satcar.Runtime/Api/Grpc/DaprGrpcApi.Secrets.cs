@@ -10,7 +10,7 @@ internal sealed partial class DaprGrpcApi
     {
         var values = await secrets.GetSecretAsync(request.StoreName, request.Key, Copy(request.Metadata), call.CancellationToken);
         var response = new GetSecretResponse();
-        response.Data.Add(values);
+        AddAll(response.Data, values);
         return response;
     }
 
@@ -21,7 +21,7 @@ internal sealed partial class DaprGrpcApi
         foreach (var (name, values) in all)
         {
             var secret = new SecretResponse();
-            secret.Secrets.Add(values);
+            AddAll(secret.Secrets, values);
             response.Data[name] = secret;
         }
 

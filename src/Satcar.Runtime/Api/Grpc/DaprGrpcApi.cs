@@ -1,5 +1,6 @@
 using Google.Protobuf.Collections;
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
 using Satcar.Runtime.Bindings;
 using Satcar.Runtime.Hosting;
 using Satcar.Runtime.Invocation;
@@ -22,11 +23,27 @@ internal sealed partial class DaprGrpcApi(
     SecretsService secrets,
     MetadataService metadata,
     InvocationService invocation,
-    RuntimeShutdown shutdown,
-    SatcarOptions options)
+    RuntimeShutdown shutdown)
 {
+    /// <summary>
+    /// True for a gRPC-Web call to the Dapr service, which the HTTP port serves besides the HTTP API
+    /// (a link sends gRPC this way over HTTP/1.1). Anything else there stays with the HTTP API.
+    /// </summary>
+    public static bool IsGrpcWebCall(HttpRequest request) =>
+        request.ContentType is { } type
+        && type.StartsWith("application/grpc-web", StringComparison.OrdinalIgnoreCase)
+        && request.Path.StartsWithSegments("/" + DaprGrpcMethodProvider.DaprService, StringComparison.Ordinal);
+
     /// <summary>A copy of a request's metadata map: the services keep what they are given.</summary>
     private static Dictionary<string, string> Copy(MapField<string, string> map) => new(map, StringComparer.Ordinal);
+
+    private static void AddAll(MapField<string, string> map, IEnumerable<KeyValuePair<string, string>> entries)
+    {
+        foreach (var (key, value) in entries)
+        {
+            map[key] = value;
+        }
+    }
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 

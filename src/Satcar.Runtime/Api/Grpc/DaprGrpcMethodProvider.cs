@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
+using GrpcStatus = Grpc.Core.Status;
 using Microsoft.Extensions.Logging;
 using Satcar.Runtime.Errors;
 using Satcar.Runtime.Hosting;
@@ -91,13 +92,13 @@ internal sealed partial class DaprGrpcMethodProvider : IServiceMethodProvider<Da
         catch (OperationCanceledException) when (call.CancellationToken.IsCancellationRequested)
         {
             code = StatusCode.Cancelled;
-            throw new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
+            throw new RpcException(new GrpcStatus(StatusCode.Cancelled, "the call was cancelled"));
         }
         catch (Exception e)
         {
             Log.Unhandled(_logger, name, e);
             code = StatusCode.Internal;
-            throw new RpcException(new Grpc.Core.Status(StatusCode.Internal, "internal error"));
+            throw new RpcException(new GrpcStatus(StatusCode.Internal, "internal error"));
         }
         finally
         {
@@ -119,12 +120,12 @@ internal sealed partial class DaprGrpcMethodProvider : IServiceMethodProvider<Da
         var presented = call.RequestHeaders.GetValue(ApiTokenKey);
         if (presented is null)
         {
-            throw new RpcException(new Grpc.Core.Status(StatusCode.Unauthenticated, "missing api token in request metadata"));
+            throw new RpcException(new GrpcStatus(StatusCode.Unauthenticated, "missing api token in request metadata"));
         }
 
         if (!_token.Matches(presented))
         {
-            throw new RpcException(new Grpc.Core.Status(StatusCode.Unauthenticated, "authentication error: api token mismatch"));
+            throw new RpcException(new GrpcStatus(StatusCode.Unauthenticated, "authentication error: api token mismatch"));
         }
     }
 

@@ -2,6 +2,8 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
+using GrpcMetadata = Grpc.Core.Metadata;
+using GrpcStatus = Grpc.Core.Status;
 using Satcar.Runtime.Errors;
 
 namespace Satcar.Runtime.Api.Grpc;
@@ -18,14 +20,17 @@ internal static class GrpcErrors
     public static RpcException ToRpcException(ApiError error)
     {
         var code = (StatusCode)(int)error.GrpcStatus;
-        var trailers = new Metadata();
+        var trailers = new GrpcMetadata();
         if (error.Kind.Reason is { } reason)
         {
             var status = new Google.Rpc.Status { Code = (int)code, Message = error.Message };
             var info = new ErrorInfo { Reason = reason, Domain = "dapr.io" };
             if (error.InfoMetadata is { } metadata)
             {
-                info.Metadata.Add(metadata);
+                foreach (var (key, value) in metadata)
+                {
+                    info.Metadata[key] = value;
+                }
             }
 
             status.Details.Add(Any.Pack(info));
@@ -37,6 +42,6 @@ internal static class GrpcErrors
             trailers.Add(DetailsTrailer, status.ToByteArray());
         }
 
-        return new RpcException(new Grpc.Core.Status(code, error.Message), trailers);
+        return new RpcException(new GrpcStatus(code, error.Message), trailers);
     }
 }

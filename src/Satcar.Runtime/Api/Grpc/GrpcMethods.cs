@@ -29,6 +29,17 @@ internal static class GrpcMethods
             context.Complete();
         }
 
-        private static T Deserialize(DeserializationContext context) => s_parser.ParseFrom(context.PayloadAsReadOnlySequence());
+        /// <summary>Bytes that are not a valid message are the caller's fault: Internal, as grpc-go (and so daprd) answers, never an unexplained Unknown.</summary>
+        private static T Deserialize(DeserializationContext context)
+        {
+            try
+            {
+                return s_parser.ParseFrom(context.PayloadAsReadOnlySequence());
+            }
+            catch (InvalidProtocolBufferException e)
+            {
+                throw new RpcException(new Status(StatusCode.Internal, $"failed to deserialize the {typeof(T).Name}: {e.Message}"));
+            }
+        }
     }
 }

@@ -6,18 +6,24 @@
 #
 #   bench/ab-agreement.sh [ROUNDS] [REQUESTS]        (defaults: 5 rounds, 20000 requests)
 #
-# Modes: ping-k1 (GET /ping, -k -c 1), ping-k4 (-k -c 4), echo-k1 (POST 1 KiB to /echo, -k -c 1), healthz-c1
-# (GET /healthz, a new connection per request, the seed's own ab command; REQUESTS/2 requests).
+# Modes: ping-k1 (GET /ping, -k -c 1), ping-k4 (-k -c 4), echo-k1 (POST 1 KiB to /echo, -k -c 1; the target answers
+# with Content-Length so that ab's HTTP/1.0 keep-alive holds), healthz-c1 (GET /healthz, a new connection per request,
+# the seed's own ab command; REQUESTS/2 requests). The load averages before and after the run go into the report:
+# client and server share the machine's cores, so anything else running moves the figures.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/bench-tool.sh"
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 rounds=${1:-5}
 full_requests=${2:-20000}
 satcar_warmup=10000
 need ab apache2-utils
 need curl curl
-build_release
+# Only the two programs this script runs, so that work in progress elsewhere in the solution does not stop it.
+echo "== building satcar and the bench target (Release)"
+dotnet build "$repo_root/src/Satcar.Cli/Satcar.Cli.csproj" -c Release --nologo -v quiet >/dev/null
+dotnet build "$bench_root/Satcar.BenchTargets/Satcar.BenchTargets.csproj" -c Release --nologo -v quiet >/dev/null
 
 work=$(mktemp -d)
 trap 'stop_all; rm -rf "$work"' EXIT
@@ -59,12 +65,14 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 stamp=$(date -u +%Y-%m-%d-%H%M)
 mkdir -p "$bench_root/results"
 machine_facts "$work/facts.txt"
 {
   echo "requests per measurement: $full_requests (healthz-c1: $((full_requests / 2))); satcar bench --warmup $satcar_warmup in the same process; generators unpinned, one at a time"
   echo "target: Satcar.BenchTargets (Release), Kestrel on 127.0.0.1"
+  echo "load average (1, 5, 15 min) at the start (before the build): $load_before; after: $load_after"
 } >>"$work/facts.txt"
 cp "$rows" "$bench_root/results/$stamp-ab-agreement.jsonl"
 agreement_report "$rows" "$work/facts.txt" "satcar bench against ab ($stamp)" "$bench_root/results/$stamp-ab-agreement.md"

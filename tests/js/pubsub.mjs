@@ -25,6 +25,18 @@ await server.pubsub.subscribe(pubsub, topic, async (data) => {
 });
 await server.start();
 
+// DaprServer.start() returns once the sidecar answers, which can be before the sidecar has read
+// /dapr/subscribe; a message published to pubsub.in-memory before then has no subscriber (daprd
+// behaves the same). Wait until the subscription shows in the metadata, as an app would.
+const metadataUrl = `http://127.0.0.1:${process.env.DAPR_HTTP_PORT}/v1.0/metadata`;
+const subscribedBy = Date.now() + 30_000;
+for (;;) {
+  const metadata = await (await fetch(metadataUrl)).json();
+  if ((metadata.subscriptions ?? []).some((s) => s.pubsubname === pubsub && s.topic === topic)) break;
+  assert.ok(Date.now() < subscribedBy, "the satcar never registered the subscription");
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 const client = new DaprClient(clientOptions);
 for (let i = 1; i <= 3; i++) {
   const result = await client.pubsub.publish(pubsub, topic, { orderId: i });

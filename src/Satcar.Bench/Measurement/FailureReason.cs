@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
+using Satcar.Bench.Http1;
 
 namespace Satcar.Bench.Measurement;
 
@@ -40,45 +41,55 @@ internal static class FailureReasons
     };
 
     /// <summary>
-    /// Classifies what a request threw. <paramref name="headersReceived"/> separates a server that closes before it
-    /// answers from one that closes in the middle of the body; a timeout is decided by the caller, which owns the timer.
+    /// Classifies an exchange that got no complete response. <paramref name="timedOut"/> comes from the worker's timer
+    /// (<c>-s</c>), which decides over whatever the cancelled operation threw; a timeout before the connection was up
+    /// is a connect timeout.
     /// </summary>
-    public static FailureReason Classify(Exception exception, bool headersReceived)
+    public static FailureReason Classify(in Exchange exchange, bool timedOut)
     {
-        for (var e = exception; e is not null; e = e.InnerException)
+        if (timedOut)
+        {
+            return exchange.Phase is ExchangePhase.Connecting or ExchangePhase.Handshake ? FailureReason.ConnectTimeout : FailureReason.Timeout;
+        }
+
+        if (exchange.Error is null)
+        {
+            return exchange.Read switch
+            {
+                ReadOutcome.Invalid => FailureReason.InvalidResponse,
+                ReadOutcome.ClosedBeforeResponse => FailureReason.ClosedBeforeResponse,
+                ReadOutcome.ClosedMidResponse => FailureReason.ClosedMidResponse,
+                _ => FailureReason.Other,
+            };
+        }
+
+        if (exchange.Phase == ExchangePhase.Handshake)
+        {
+            return FailureReason.Tls;
+        }
+
+        for (var e = exchange.Error; e is not null; e = e.InnerException)
         {
             switch (e)
             {
                 case SocketException socket:
-                    return FromSocket(socket.SocketErrorCode, headersReceived);
+                    return FromSocket(socket.SocketErrorCode, exchange);
                 case AuthenticationException:
                     return FailureReason.Tls;
-                case HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError }:
-                    return FailureReason.NameResolution;
-                case HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError }:
-                    return FailureReason.Tls;
-                case HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse }:
-                case HttpIOException { HttpRequestError: HttpRequestError.InvalidResponse }:
-                    return FailureReason.InvalidResponse;
-                case HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }:
-                case HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded }:
-                    return e.InnerException is SocketException inner
-                        ? FromSocket(inner.SocketErrorCode, headersReceived)
-                        : headersReceived ? FailureReason.ClosedMidResponse : FailureReason.ClosedBeforeResponse;
             }
         }
 
         return FailureReason.Other;
     }
 
-    private static FailureReason FromSocket(SocketError error, bool headersReceived) => error switch
+    private static FailureReason FromSocket(SocketError error, in Exchange exchange) => error switch
     {
         SocketError.ConnectionRefused => FailureReason.ConnectRefused,
-        SocketError.TimedOut => FailureReason.ConnectTimeout,
+        SocketError.TimedOut => exchange.Phase == ExchangePhase.Connecting ? FailureReason.ConnectTimeout : FailureReason.Timeout,
         SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.HostDown or SocketError.NetworkDown => FailureReason.Unreachable,
         SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => FailureReason.NameResolution,
         SocketError.ConnectionReset or SocketError.ConnectionAborted => FailureReason.Reset,
-        SocketError.Shutdown => headersReceived ? FailureReason.ClosedMidResponse : FailureReason.ClosedBeforeResponse,
+        SocketError.Shutdown => exchange.WireBytes > 0 ? FailureReason.ClosedMidResponse : FailureReason.ClosedBeforeResponse,
         _ => FailureReason.Other,
     };
 }

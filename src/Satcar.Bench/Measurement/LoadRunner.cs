@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Satcar.Bench.Http1;
 
 namespace Satcar.Bench.Measurement;
 
@@ -13,10 +15,12 @@ namespace Satcar.Bench.Measurement;
 internal sealed class LoadRunner
 {
     private readonly RequestTemplate _template;
+    private readonly WireRequest _request;
     private readonly LoadSettings _settings;
     private readonly Connector _connector;
     private readonly RunProgress? _progress;
     private readonly RequestSample[] _samples;
+    private readonly long _timeoutTicks;
     private readonly ConcurrentDictionary<FailureReason, string> _failureExamples = new();
     private long _next;
     private long _lastDone;
@@ -26,10 +30,12 @@ internal sealed class LoadRunner
     private LoadRunner(RequestTemplate template, LoadSettings settings, RunProgress? progress)
     {
         _template = template;
+        _request = template.ToWire(settings.KeepAlive);
         _settings = settings;
         _connector = new Connector(template.Url, settings.Insecure);
         _progress = progress;
         _samples = new RequestSample[settings.Requests];
+        _timeoutTicks = (long)(settings.Timeout.TotalSeconds * Stopwatch.Frequency);
     }
 
     /// <summary>Runs the warm-up (if any), then the measured requests. Never throws for what the target does.</summary>
@@ -48,8 +54,9 @@ internal sealed class LoadRunner
     {
         using var runCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var workers = Enumerable.Range(0, Math.Max(1, Math.Min(_settings.Concurrency, _samples.Length)))
-            .Select(_ => new Worker(_connector, _settings.Timeout, runCts.Token))
-            .ToList();
+            .Select(_ => new Worker(new Http1Connection(_connector), runCts.Token))
+            .ToArray();
+        var watchdog = new Watchdog(workers, _settings.Timeout);
         var startedAt = DateTimeOffset.UtcNow;
         var start = Stopwatch.GetTimestamp();
         _progress?.Started();
@@ -78,6 +85,7 @@ internal sealed class LoadRunner
         }
         finally
         {
+            await watchdog.DisposeAsync();
             foreach (var worker in workers)
             {
                 worker.Dispose();
@@ -109,8 +117,7 @@ internal sealed class LoadRunner
                 return;
             }
 
-            var start = Stopwatch.GetTimestamp();
-            _samples[index] = await MeasureAsync(worker, start, 0, runToken);
+            _samples[index] = await MeasureAsync(worker, Stopwatch.GetTimestamp(), 0, runToken);
         }
     }
 
@@ -166,63 +173,59 @@ internal sealed class LoadRunner
         }
     }
 
-    private async Task<RequestSample> MeasureAsync(Worker worker, long start, long sendLag, CancellationToken runToken)
+    /// <summary>
+    /// One request, timed as ab does (performance.md §3.1): Total from <paramref name="start"/> (the scheduled time
+    /// with <c>--rate</c>) to done, Connect the connection's set-up, Waiting from the end of the write to the first
+    /// response byte.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RequestSample> MeasureAsync(Worker worker, long start, long sendLag, CancellationToken runToken)
     {
-        var timeline = worker.Timeline;
-        var sample = new RequestSample { StartTimestamp = start, SendLagTicks = sendLag };
-        var headersReceived = false;
-        timeline.BeginRequest();
-        var timeout = worker.StartTimeout(_settings.Timeout);
-        try
+        var token = worker.Arm(Stopwatch.GetTimestamp() + _timeoutTicks);
+        var connection = worker.Connection;
+        connection.Parser.CaptureServer = Volatile.Read(ref _documentLength) == -1;
+        var exchange = await connection.SendAsync(_request, token);
+        var timedOut = worker.Disarm();
+        var sample = new RequestSample
         {
-            using var request = _template.Create(_settings.KeepAlive);
-            using var response = await worker.Invoker.SendAsync(request, timeout);
-            headersReceived = true;
-            long bodyBytes = 0;
-            await using (var body = await response.Content.ReadAsStreamAsync(timeout))
-            {
-                int read;
-                while ((read = await body.ReadAsync(worker.Buffer, timeout)) > 0)
-                {
-                    bodyBytes += read;
-                }
-            }
+            StartTimestamp = start,
+            SendLagTicks = sendLag,
+            ConnectTicks = exchange.ConnectTicks,
+            TotalTicks = exchange.DoneTimestamp - start,
+        };
 
-            var done = Stopwatch.GetTimestamp();
+        if (exchange.Completed && !timedOut)
+        {
             sample.Outcome = SampleOutcome.Completed;
-            sample.Status = (short)response.StatusCode;
-            sample.ConnectTicks = timeline.ConnectTicks;
-            sample.TotalTicks = done - start;
-            var wait = timeline.WaitTicks;
-            sample.WaitTicks = wait >= 0 ? wait : sample.ProcessingTicks;
-            sample.ReusedConnection = timeline.Connections == 0;
-            sample.KeptAlive = _settings.KeepAlive && response.Headers.ConnectionClose != true;
-            sample.WireBytes = timeline.WireBytesRead;
-            sample.BodyBytes = bodyBytes;
-            if (Interlocked.CompareExchange(ref _documentLength, bodyBytes, -1) == -1)
+            sample.Status = (short)exchange.Status;
+            sample.WaitTicks = Math.Max(0, exchange.FirstByteTimestamp - exchange.WriteEndTimestamp);
+            sample.ReusedConnection = exchange.Connections == 0;
+            sample.KeptAlive = exchange.KeptAlive;
+            sample.WireBytes = exchange.WireBytes;
+            sample.BodyBytes = exchange.BodyBytes;
+            if (Volatile.Read(ref _documentLength) == -1 && Interlocked.CompareExchange(ref _documentLength, exchange.BodyBytes, -1) == -1)
             {
-                _serverSoftware = response.Headers.Server.ToString();
+                _serverSoftware = connection.Parser.Server ?? "";
             }
-
-            Finish(done);
         }
-        catch (OperationCanceledException) when (runToken.IsCancellationRequested)
+        else if (exchange.Error is not null && !timedOut && runToken.IsCancellationRequested)
         {
+            // Still in flight when the time limit or Ctrl-C ended the run; the cancelled operation may surface as an
+            // I/O error rather than a cancellation.
             sample.Outcome = SampleOutcome.Abandoned;
+            return sample;
         }
-        catch (Exception e)
+        else
         {
-            var done = Stopwatch.GetTimestamp();
             sample.Outcome = SampleOutcome.Failed;
-            sample.Failure = e is OperationCanceledException ? FailureReason.Timeout : FailureReasons.Classify(e, headersReceived);
-            sample.ConnectTicks = timeline.ConnectTicks;
-            sample.TotalTicks = done - start;
-            _failureExamples.TryAdd(sample.Failure, e is OperationCanceledException
-                ? $"no complete response within {_settings.Timeout.TotalSeconds:0.###} s"
-                : Describe(e));
-            Finish(done);
+            sample.Failure = FailureReasons.Classify(exchange, timedOut);
+            if (!_failureExamples.ContainsKey(sample.Failure))
+            {
+                _failureExamples.TryAdd(sample.Failure, Describe(exchange, timedOut));
+            }
         }
 
+        Finish(exchange.DoneTimestamp);
         return sample;
     }
 
@@ -234,6 +237,30 @@ internal sealed class LoadRunner
         }
 
         _progress?.Finished();
+    }
+
+    private string Describe(in Exchange exchange, bool timedOut)
+    {
+        var seconds = $"{_settings.Timeout.TotalSeconds:0.###} s";
+        if (timedOut)
+        {
+            return exchange.Phase switch
+            {
+                ExchangePhase.Connecting => $"no connection within {seconds}",
+                ExchangePhase.Handshake => $"no TLS handshake within {seconds}",
+                ExchangePhase.AwaitingClose => $"the response was complete but the connection was not closed within {seconds} (Connection: close)",
+                _ => $"no complete response within {seconds}",
+            };
+        }
+
+        return exchange.Error is { } error
+            ? Describe(error)
+            : exchange.Read switch
+            {
+                ReadOutcome.Invalid => $"invalid response: {exchange.Detail}",
+                ReadOutcome.ClosedBeforeResponse => "the server closed the connection before sending a response",
+                _ => $"the server closed the connection after {exchange.WireBytes} bytes, before the end of the response",
+            };
     }
 
     // The outer message usually names the endpoint and repeats the cause; an inner one is kept only when it adds to it.
@@ -251,42 +278,116 @@ internal sealed class LoadRunner
         return string.Join(" → ", messages);
     }
 
-    /// <summary>A worker's connection, its timeline, its read buffer and its per-request timer.</summary>
+    /// <summary>
+    /// A worker's connection and its <c>-s</c> timer. The timer is a deadline the <see cref="Watchdog"/> checks, so that
+    /// arming it per request costs a lock and a store instead of a timer change; when it fires it cancels the token of
+    /// the request in flight, which is then replaced for the next one.
+    /// </summary>
     private sealed class Worker : IDisposable
     {
+        private readonly Lock _lock = new();
         private readonly CancellationToken _runToken;
-        private CancellationTokenSource _timeout;
+        private CancellationTokenSource _cancel;
+        private long _deadline;
+        private bool _timedOut;
+        private bool _spent;
 
-        public Worker(Connector connector, TimeSpan timeout, CancellationToken runToken)
+        public Worker(Http1Connection connection, CancellationToken runToken)
         {
+            Connection = connection;
             _runToken = runToken;
-            _timeout = CancellationTokenSource.CreateLinkedTokenSource(runToken);
-            Invoker = new HttpMessageInvoker(connector.CreateHandler(Timeline, timeout), disposeHandler: true);
+            _cancel = CancellationTokenSource.CreateLinkedTokenSource(runToken);
         }
 
-        public ConnectionTimeline Timeline { get; } = new();
+        public Http1Connection Connection { get; }
 
-        public HttpMessageInvoker Invoker { get; }
-
-        public byte[] Buffer { get; } = new byte[16 * 1024];
-
-        /// <summary>Arms <c>-s</c> for the next request, reusing the timer unless it fired.</summary>
-        public CancellationToken StartTimeout(TimeSpan timeout)
+        /// <summary>Starts the timer of a request; the token is cancelled at the deadline or when the run ends.</summary>
+        public CancellationToken Arm(long deadline)
         {
-            if (!_timeout.TryReset())
+            lock (_lock)
             {
-                _timeout.Dispose();
-                _timeout = CancellationTokenSource.CreateLinkedTokenSource(_runToken);
+                if (_spent)
+                {
+                    // The watchdog cancelled the previous source and disposes it; this one is new.
+                    _cancel = CancellationTokenSource.CreateLinkedTokenSource(_runToken);
+                    _spent = false;
+                }
+
+                _timedOut = false;
+                _deadline = deadline;
+                return _cancel.Token;
+            }
+        }
+
+        /// <summary>Stops the timer; true when it had fired, so the request took longer than <c>-s</c>.</summary>
+        public bool Disarm()
+        {
+            lock (_lock)
+            {
+                _deadline = 0;
+                return _timedOut;
+            }
+        }
+
+        /// <summary>Called by the watchdog: cancels the request in flight if it is past its deadline.</summary>
+        public void CancelIfOverdue(long now)
+        {
+            CancellationTokenSource overdue;
+            lock (_lock)
+            {
+                if (_deadline == 0 || now <= _deadline)
+                {
+                    return;
+                }
+
+                _deadline = 0;
+                _timedOut = true;
+                _spent = true;
+                overdue = _cancel;
             }
 
-            _timeout.CancelAfter(timeout);
-            return _timeout.Token;
+            overdue.Cancel();
+            overdue.Dispose();
         }
 
         public void Dispose()
         {
-            Invoker.Dispose();
-            _timeout.Dispose();
+            Connection.Dispose();
+            lock (_lock)
+            {
+                if (!_spent)
+                {
+                    _cancel.Dispose();
+                }
+            }
         }
+    }
+
+    /// <summary>
+    /// Checks every worker's deadline on a timer, at a twentieth of <c>-s</c> (between 5 and 200 ms), so a request
+    /// times out at most that much after its limit.
+    /// </summary>
+    private sealed class Watchdog : IAsyncDisposable
+    {
+        private readonly Timer _timer;
+
+        public Watchdog(Worker[] workers, TimeSpan timeout)
+        {
+            var period = TimeSpan.FromMilliseconds(Math.Clamp(timeout.TotalMilliseconds / 20, 5, 200));
+            _timer = new Timer(
+                static state =>
+                {
+                    var now = Stopwatch.GetTimestamp();
+                    foreach (var worker in (Worker[])state!)
+                    {
+                        worker.CancelIfOverdue(now);
+                    }
+                },
+                workers,
+                period,
+                period);
+        }
+
+        public ValueTask DisposeAsync() => _timer.DisposeAsync();
     }
 }

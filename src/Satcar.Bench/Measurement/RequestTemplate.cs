@@ -1,15 +1,19 @@
+using System.Text;
+using Satcar.Bench.Http1;
+
 namespace Satcar.Bench.Measurement;
 
 /// <summary>
-/// What every request of a run sends: ab's URL, <c>-m</c>, <c>-p</c>, <c>-T</c> and <c>-H</c>. Requests always go out as
-/// HTTP/1.1 (ab sends HTTP/1.0); for https the connection callback does the TLS handshake itself so that it counts as
-/// connect time, as in ab, and the handler sees a plain http URL.
+/// What every request of a run sends: ab's URL, <c>-m</c>, <c>-p</c>, <c>-T</c> and <c>-H</c>, serialised once per run
+/// (<see cref="ToWire"/>). Requests go out as HTTP/1.1 (ab sends HTTP/1.0) with ab's default headers: Host, User-Agent
+/// and Accept, Content-Type and Content-Length with a body, and <c>Connection: close</c> without keep-alive.
 /// </summary>
 internal sealed class RequestTemplate
 {
     private static readonly string s_userAgent = $"satcar-bench/{typeof(RequestTemplate).Assembly.GetName().Version?.ToString(3)}";
 
-    private readonly Uri _wireUri;
+    // A header given with -H replaces the default of the same name, as in ab; the body's own length is not replaceable.
+    private static readonly HashSet<string> s_replaceable = new(StringComparer.OrdinalIgnoreCase) { "Host", "User-Agent", "Accept", "Content-Type", "Connection" };
 
     public RequestTemplate(Uri url, HttpMethod method, byte[]? body = null, string contentType = "text/plain", IReadOnlyList<KeyValuePair<string, string>>? headers = null)
     {
@@ -18,7 +22,6 @@ internal sealed class RequestTemplate
         Body = body;
         ContentType = contentType;
         Headers = headers ?? [];
-        _wireUri = url.Scheme == Uri.UriSchemeHttps ? new UriBuilder(url) { Scheme = Uri.UriSchemeHttp, Port = url.Port }.Uri : url;
     }
 
     public Uri Url { get; }
@@ -31,77 +34,65 @@ internal sealed class RequestTemplate
 
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
 
-    public bool IsTls => Url.Scheme == Uri.UriSchemeHttps;
-
     /// <summary>The same request for another target (<c>--compare</c>).</summary>
     public RequestTemplate WithUrl(Uri url) => new(url, Method, Body, ContentType, Headers);
 
-    public HttpRequestMessage Create(bool keepAlive)
+    /// <summary>The request as it goes on the wire, for a run with or without keep-alive.</summary>
+    public WireRequest ToWire(bool keepAlive)
     {
-        var request = new HttpRequestMessage(Method, _wireUri)
+        var host = Url.HostNameType == UriHostNameType.IPv6 ? Url.Host : Url.IdnHost;
+        var fields = new List<KeyValuePair<string, string>>
         {
-            Version = System.Net.HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            new("Host", Url.IsDefaultPort ? host : $"{host}:{Url.Port}"),
+            new("User-Agent", s_userAgent),
+            new("Accept", "*/*"),
         };
-        if (IsTls)
-        {
-            // The handler sees http://host:443; the server must see the host the user asked for.
-            request.Headers.Host = Url.Authority;
-        }
-
-        request.Headers.TryAddWithoutValidation("User-Agent", s_userAgent);
-        request.Headers.TryAddWithoutValidation("Accept", "*/*");
-        if (!keepAlive)
-        {
-            request.Headers.ConnectionClose = true;
-        }
-
         if (Body is not null)
         {
-            request.Content = new ByteArrayContent(Body);
-            request.Content.Headers.TryAddWithoutValidation("Content-Type", ContentType);
+            fields.Add(new("Content-Type", ContentType));
+            fields.Add(new("Content-Length", Body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        if (!keepAlive)
+        {
+            fields.Add(new("Connection", "close"));
         }
 
         foreach (var (name, value) in Headers)
         {
-            AddHeader(request, name, value);
+            var existing = s_replaceable.Contains(name) ? fields.FindIndex(f => f.Key.Equals(name, StringComparison.OrdinalIgnoreCase)) : -1;
+            if (existing >= 0)
+            {
+                fields[existing] = new(name, value);
+            }
+            else
+            {
+                fields.Add(new(name, value));
+            }
         }
 
-        return request;
+        var head = new StringBuilder().Append(Method.Method).Append(' ').Append(Url.PathAndQuery).Append(" HTTP/1.1\r\n");
+        foreach (var (name, value) in fields)
+        {
+            head.Append(name).Append(": ").Append(value).Append("\r\n");
+        }
+
+        head.Append("\r\n");
+        var bytes = Encoding.Latin1.GetBytes(head.ToString());
+        if (Body is { Length: > 0 } body)
+        {
+            bytes = [.. bytes, .. body];
+        }
+
+        var asksClose = fields.Any(f => f.Key.Equals("Connection", StringComparison.OrdinalIgnoreCase)
+            && f.Value.Split(',').Any(token => token.Trim().Equals("close", StringComparison.OrdinalIgnoreCase)));
+        return new WireRequest(bytes, Method == HttpMethod.Head, keepAlive, asksClose);
     }
 
-    // A header given with -H replaces the default of the same name, as in ab.
-    private static void AddHeader(HttpRequestMessage request, string name, string value)
-    {
-        if (name.Equals("Host", StringComparison.OrdinalIgnoreCase))
-        {
-            request.Headers.Host = value;
-            return;
-        }
-
-        if (IsContentHeader(name))
-        {
-            request.Content ??= new ByteArrayContent([]);
-            request.Content.Headers.Remove(name);
-            request.Content.Headers.TryAddWithoutValidation(name, value);
-            return;
-        }
-
-        if (s_replaceable.Contains(name))
-        {
-            request.Headers.Remove(name);
-        }
-
-        request.Headers.TryAddWithoutValidation(name, value);
-    }
-
-    private static readonly HashSet<string> s_replaceable = new(StringComparer.OrdinalIgnoreCase) { "User-Agent", "Accept" };
-
-    private static bool IsContentHeader(string name) =>
-        name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) || name.Equals("Expires", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Last-Modified", StringComparison.OrdinalIgnoreCase) || name.Equals("Allow", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Splits an ab-style header (<c>Name: value</c>); false when there is no name or no colon.</summary>
+    /// <summary>
+    /// Splits an ab-style header (<c>Name: value</c>); false when there is no name or no colon, when the value holds a
+    /// line break, or for Content-Length and Transfer-Encoding, which follow from <c>-p</c>.
+    /// </summary>
     public static bool TryParseHeader(string text, out KeyValuePair<string, string> header)
     {
         header = default;
@@ -117,7 +108,14 @@ internal sealed class RequestTemplate
             return false;
         }
 
-        header = new(name, text[(colon + 1)..].Trim());
+        var value = text[(colon + 1)..].Trim();
+        if (value.Any(c => c is '\r' or '\n' or '\0') || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
+            || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        header = new(name, value);
         return true;
     }
 }

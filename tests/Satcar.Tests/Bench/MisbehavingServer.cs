@@ -6,24 +6,44 @@ namespace Satcar.Tests.Bench;
 
 /// <summary>
 /// A TCP server on 127.0.0.1 (port from the OS) that reads each request's headers and then does what a test wants
-/// instead of answering properly. Stopped, with every connection it accepted, when disposed.
+/// instead of answering properly, or hands each connection to a test's own loop (<see cref="Custom"/>). Counts the
+/// connections it accepted. Stopped, with every connection it accepted, when disposed.
 /// </summary>
 internal sealed class MisbehavingServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Func<Socket, CancellationToken, Task> _behaviour;
+    private readonly bool _readRequestFirst;
     private readonly List<Task> _connections = [];
     private readonly Task _acceptLoop;
+    private int _accepted;
 
-    private MisbehavingServer(Func<Socket, CancellationToken, Task> behaviour)
+    private MisbehavingServer(Func<Socket, CancellationToken, Task> behaviour, bool readRequestFirst = true)
     {
         _behaviour = behaviour;
+        _readRequestFirst = readRequestFirst;
         _listener.Start();
         _acceptLoop = AcceptAsync();
     }
 
     public Uri Url => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/slow");
+
+    /// <summary>Connections accepted so far.</summary>
+    public int Connections => Volatile.Read(ref _accepted);
+
+    /// <summary>Hands every accepted connection to <paramref name="behaviour"/>, which reads the requests itself.</summary>
+    public static MisbehavingServer Custom(Func<Socket, CancellationToken, Task> behaviour) => new(behaviour, readRequestFirst: false);
+
+    /// <summary>Answers every request on a connection with <paramref name="response"/>, for as long as the client keeps it.</summary>
+    public static MisbehavingServer Answering(string response) => Custom(async (socket, ct) =>
+    {
+        var bytes = Encoding.ASCII.GetBytes(response);
+        while (await ReadRequestAsync(socket, ct))
+        {
+            await socket.SendAsync(bytes, ct);
+        }
+    });
 
     /// <summary>Sends the start of a response that promises 100 bytes, then closes after three.</summary>
     public static MisbehavingServer ClosingMidResponse() => new(async (socket, ct) =>
@@ -64,6 +84,7 @@ internal sealed class MisbehavingServer : IAsyncDisposable
             while (!_stop.IsCancellationRequested)
             {
                 var socket = await _listener.AcceptSocketAsync(_stop.Token);
+                Interlocked.Increment(ref _accepted);
                 lock (_connections)
                 {
                     _connections.Add(HandleAsync(socket));
@@ -80,7 +101,11 @@ internal sealed class MisbehavingServer : IAsyncDisposable
     {
         try
         {
-            await ReadHeadersAsync(socket, _stop.Token);
+            if (_readRequestFirst)
+            {
+                await ReadRequestAsync(socket, _stop.Token);
+            }
+
             await _behaviour(socket, _stop.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
@@ -93,8 +118,11 @@ internal sealed class MisbehavingServer : IAsyncDisposable
         }
     }
 
-    // Reading the whole request first matters: closing a socket with unread data makes Linux send RST, not FIN.
-    private static async Task ReadHeadersAsync(Socket socket, CancellationToken ct)
+    /// <summary>
+    /// Reads one request's headers (the tests send no bodies to these servers); false when the client closed first.
+    /// Reading the whole request first matters: closing a socket with unread data makes Linux send RST, not FIN.
+    /// </summary>
+    public static async Task<bool> ReadRequestAsync(Socket socket, CancellationToken ct)
     {
         var buffer = new byte[4096];
         var received = new StringBuilder();
@@ -103,11 +131,13 @@ internal sealed class MisbehavingServer : IAsyncDisposable
             var read = await socket.ReceiveAsync(buffer, ct);
             if (read == 0)
             {
-                return;
+                return false;
             }
 
             received.Append(Encoding.ASCII.GetString(buffer, 0, read));
         }
+
+        return true;
     }
 
     public async ValueTask DisposeAsync()

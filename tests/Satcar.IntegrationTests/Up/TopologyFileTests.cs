@@ -155,6 +155,10 @@ public sealed class TopologyFileTests : IDisposable
         Assert.Contains("run --app-id orderstore --dapr-http-port 3500 --dapr-listen-addresses 127.0.0.3 --dapr-internal-grpc-port 50002", args, StringComparison.Ordinal);
         Assert.Contains("--host-address 127.0.0.3", args, StringComparison.Ordinal);
         Assert.Contains("--app-port 5102 --app-channel-address 127.0.0.1", args, StringComparison.Ordinal);
-        Assert.Contains("link --satcar-url http://127.0.0.3:3500 --dapr-http-port 3502 --listen-address 127.0.0.1", string.Join(' ', processes["orderstore/link"].Arguments), StringComparison.Ordinal);
+        var linkArgs = string.Join(' ', processes["orderstore/link"].Arguments);
+        Assert.Contains("link --satcar-url http://127.0.0.3:3500 --dapr-http-port 3502 --dapr-grpc-port ", linkArgs, StringComparison.Ordinal);
+        Assert.Contains("--listen-address 127.0.0.1", linkArgs, StringComparison.Ordinal);
+        var link = processes["orderstore/link"].Arguments.ToList();
+        Assert.Equal(store["DAPR_GRPC_PORT"], link[link.IndexOf("--dapr-grpc-port") + 1]);
     }
 }

@@ -31,9 +31,9 @@ satcar="$repo_root/src/Satcar.Cli/bin/Release/net10.0/satcar.dll"
 
 echo "== starting the satcar, the link and nginx"
 start satcar "$work/satcar.log" dotnet "$satcar" run --app-id bench --dapr-http-port "$satcar_port" \
-  --dapr-listen-addresses 127.0.0.1 --log-level warn
+  --dapr-listen-addresses 127.0.0.1 --dapr-grpc-port 0 --log-level warn
 start link "$work/link.log" dotnet "$satcar" link --satcar-url "http://127.0.0.1:$satcar_port" \
-  --dapr-http-port "$link_port" --log-level warn
+  --dapr-http-port "$link_port" --no-grpc --log-level warn
 cat >"$work/nginx.conf" <<NGINX
 worker_processes auto;
 pid $work/nginx.pid;

@@ -35,9 +35,9 @@ spec:
   - name: redisHost
     value: 127.0.0.1:$redis_port
 YAML
-start satcar1 "$work/satcar1.log" dotnet "$satcar" run --app-id app1 --dapr-http-port "$satcar1_port" \
+start satcar1 "$work/satcar1.log" dotnet "$satcar" run --app-id app1 --dapr-http-port "$satcar1_port" --dapr-grpc-port 0 \
   --dapr-listen-addresses 127.0.0.2 --resources-path "$work/resources" --log-level warn
-start satcar2 "$work/satcar2.log" dotnet "$satcar" run --app-id app2 --dapr-http-port "$satcar2_port" \
+start satcar2 "$work/satcar2.log" dotnet "$satcar" run --app-id app2 --dapr-http-port "$satcar2_port" --dapr-grpc-port 0 \
   --dapr-listen-addresses 127.0.0.4 --app-url "http://127.0.0.3:$app_port" --resources-path "$work/resources" --log-level warn
 wait_http "http://127.0.0.2:$satcar1_port/v1.0/healthz/outbound" 204
 wait_http "http://127.0.0.4:$satcar2_port/v1.0/healthz/outbound" 204

@@ -37,7 +37,7 @@ spec:
     value: 127.0.0.1:$redis_port
 YAML
 start satcar "$work/satcar.log" dotnet "$repo_root/src/Satcar.Cli/bin/Release/net10.0/satcar.dll" run \
-  --app-id bench --dapr-http-port "$satcar_port" --dapr-listen-addresses 127.0.0.1 \
+  --app-id bench --dapr-http-port "$satcar_port" --dapr-grpc-port 0 --dapr-listen-addresses 127.0.0.1 \
   --resources-path "$work/resources" --log-level warn
 start kestrel "$work/kestrel.log" dotnet "$bench_root/Satcar.BenchTargets/bin/Release/net10.0/Satcar.BenchTargets.dll" \
   --urls "http://127.0.0.1:$kestrel_port"

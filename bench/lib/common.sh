@@ -64,5 +64,7 @@ machine_facts() {
     command -v redis-server >/dev/null && echo "redis: $(redis-server --version | awk '{print $3}')"
     command -v ab >/dev/null && echo "ab: $(ab -V | head -1)"
     command -v nginx >/dev/null && echo "nginx: $(nginx -v 2>&1)"
+    # Client and servers share the cores: anything else running moves the figures.
+    echo "load average (1, 5, 15 min) when the report was written: $(cut -d' ' -f1-3 /proc/loadavg)"
   } >"$1"
 }

@@ -86,6 +86,19 @@ public sealed class HotReloadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unreadable_file_is_reported_and_the_rest_still_reloads()
+    {
+        // A link to nowhere cannot be read: an editor's half-done swap, or a share that went away.
+        File.CreateSymbolicLink(Path.Combine(Resources, "dangling.yaml"), Path.Combine(_dir.Path, "nowhere.yaml"));
+        _dir.Write("resources/second.yaml", Store("second"));
+
+        await Eventually(async () => await Save("second", "k", "v") == HttpStatusCode.NoContent, "the new store beside the unreadable file");
+        Assert.Contains("dangling.yaml: cannot be read", _satcar.Output, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, await Save("first", "k", "still here"));
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.GetAsync("/v1.0/healthz")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_component_whose_new_version_cannot_init_keeps_the_old_one()
     {
         _dir.Write("resources/first.yaml", $"""

@@ -42,6 +42,16 @@ internal static class LinkCommand
                 result.AddError($"--log-level must be one of debug, info, warn, error; got '{level}'");
             }
 
+            // A port from the environment is used only when the flag is absent; a bad one is refused, as `run` does.
+            foreach (var (variable, flag) in new[] { ("DAPR_HTTP_PORT", port), ("DAPR_GRPC_PORT", grpcPort) })
+            {
+                if (result.GetValue(flag) is null && Environment.GetEnvironmentVariable(variable) is { Length: > 0 } text
+                    && (EnvironmentPort(variable) is not { } value || value > 65535))
+                {
+                    result.AddError($"{variable} must be a port number (0-65535); got '{text}'");
+                }
+            }
+
             if (result.GetValue(satcarUrl) is { } url && !Uri.TryCreate(url, UriKind.Absolute, out _))
             {
                 result.AddError($"--satcar-url must be an absolute URL such as http://127.0.0.2:3500; got '{url}'");

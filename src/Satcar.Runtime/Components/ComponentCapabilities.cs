@@ -7,7 +7,11 @@ namespace Satcar.Runtime.Components;
 /// <summary>The capability names the metadata API reports for a component, as daprd names them.</summary>
 public static class ComponentCapabilities
 {
-    public static IReadOnlyList<string> Of(IComponent component)
+    /// <summary>
+    /// The capabilities of <paramref name="component"/> as configured: a binding reports only the
+    /// directions its <c>direction</c> metadata allows, as daprd initialises it only for those.
+    /// </summary>
+    public static IReadOnlyList<string> Of(IComponent component, ComponentMetadata metadata)
     {
         var names = new List<string>();
         if (component is IStateStore store)
@@ -33,12 +37,12 @@ public static class ComponentCapabilities
             }
         }
 
-        if (component is IInputBinding)
+        if (component is IInputBinding && BindingDirection.AllowsInput(metadata))
         {
             names.Add("INPUT_BINDING");
         }
 
-        if (component is IOutputBinding)
+        if (component is IOutputBinding && BindingDirection.AllowsOutput(metadata))
         {
             names.Add("OUTPUT_BINDING");
         }

@@ -106,7 +106,7 @@ public sealed partial class ComponentInitializer(
             throw;
         }
 
-        return new LoadedComponent(resource, metadata, component, ComponentCapabilities.Of(component), keyPrefix);
+        return new LoadedComponent(resource, metadata, component, ComponentCapabilities.Of(component, metadata), keyPrefix);
     }
 
     private async Task<List<KeyValuePair<string, string>>> ResolveMetadataAsync(

@@ -36,7 +36,12 @@ public sealed class ResourceLoader(ComponentRegistry registry)
         {
             foreach (var file in ListYamlFiles(folder, problems))
             {
-                foreach (var (root, line) in ReadDocuments(file, File.ReadAllText(file), problems))
+                if (ReadText(file, problems) is not { } text)
+                {
+                    continue;
+                }
+
+                foreach (var (root, line) in ReadDocuments(file, text, problems))
                 {
                     ReadResourceDocument(file, root, line, components, subscriptions, problems, notes);
                 }
@@ -59,6 +64,20 @@ public sealed class ResourceLoader(ComponentRegistry registry)
             .Select(s => s.Spec)
             .ToList();
         return new ResourceSet(loaded, components.Count - loaded.Count, configuration, problems, notes) { Subscriptions = subscribed };
+    }
+
+    /// <summary>The file's text; null, with the reason as a problem, when it vanished or cannot be read (a dangling link, a share gone away).</summary>
+    private static string? ReadText(string file, List<ResourceProblem> problems)
+    {
+        try
+        {
+            return File.ReadAllText(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problems.Add(new ResourceProblem(file, null, null, $"cannot be read: {e.Message}"));
+            return null;
+        }
     }
 
     private static IEnumerable<string> ListYamlFiles(string folder, List<ResourceProblem> problems)

@@ -31,7 +31,7 @@ public sealed partial class ResourceWatcher(
     private readonly SemaphoreSlim _changed = new(0);
     private Dictionary<string, ComponentResource> _components = [];
     private IReadOnlyList<SubscriptionSpec> _subscriptions = initial.Subscriptions;
-    private string _fingerprint = "";
+    private string? _fingerprint = "";
 
     /// <summary>True when the Configuration does not turn hot reload off and there is something to watch.</summary>
     public bool Enabled =>
@@ -47,7 +47,15 @@ public sealed partial class ResourceWatcher(
 
         // What is live now: a component that failed its init with ignoreErrors is retried on the next change.
         _components = initial.Components.Where(c => components.TryGet(c.Name, out _)).ToDictionary(c => c.Name, StringComparer.Ordinal);
-        _fingerprint = Fingerprint();
+        try
+        {
+            _fingerprint = Fingerprint();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _fingerprint = null; // the first scan reloads, which keeps what did not change
+        }
+
         var watchers = options.ResourcesPaths.Where(Directory.Exists).Select(Watch).ToList();
         try
         {
@@ -61,12 +69,7 @@ public sealed partial class ResourceWatcher(
                     await _changed.WaitAsync(stoppingToken);
                 }
 
-                var fingerprint = Fingerprint();
-                if (fingerprint != _fingerprint)
-                {
-                    _fingerprint = fingerprint;
-                    await ReloadAsync(stoppingToken);
-                }
+                await ScanAsync(stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -75,6 +78,29 @@ public sealed partial class ResourceWatcher(
         finally
         {
             watchers.ForEach(w => w.Dispose());
+        }
+    }
+
+    /// <summary>
+    /// Reloads when the folders changed. A file can vanish or become unreadable mid-scan (an editor
+    /// replacing it, a share going away): that is reported and retried at the next change or rescan,
+    /// and never stops the watcher, let alone the satcar.
+    /// </summary>
+    private async Task ScanAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var fingerprint = Fingerprint();
+            if (fingerprint != _fingerprint)
+            {
+                _fingerprint = fingerprint;
+                await ReloadAsync(stoppingToken);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            _fingerprint = null;
+            Log.ScanFailed(logger, e);
         }
     }
 
@@ -204,6 +230,9 @@ public sealed partial class ResourceWatcher(
 
         [LoggerMessage(EventId = 1124, Level = LogLevel.Information, Message = "Hot reload: {Count} declarative subscriptions applied")]
         public static partial void SubscriptionsReloaded(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 1126, Level = LogLevel.Error, Message = "Hot reload: reading the resource folders failed; trying again at the next change")]
+        public static partial void ScanFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(EventId = 1125, Level = LogLevel.Warning, Message = "Hot reload: closing the replaced instance of {ComponentName} failed")]
         public static partial void RetireFailed(ILogger logger, string componentName, Exception exception);

@@ -215,6 +215,24 @@ public sealed class GrpcProtocolTests(GrpcFixture fixture) : IClassFixture<GrpcF
     }
 
     [Fact]
+    public async Task Grpc_web_to_a_service_the_satcar_does_not_serve_is_unimplemented_not_an_invocation()
+    {
+        using var http1 = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(fixture.Satcar.BaseUri, "/grpc.health.v1.Health/Check"))
+        {
+            Version = HttpVersion.Version11,
+            Content = new ByteArrayContent(Frame([])),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc-web+proto");
+        request.Headers.Add("dapr-api-token", GrpcFixture.Token);
+        using var response = await http1.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // A trailers-only answer: the status travels in the headers.
+        Assert.Equal("12", Assert.Single(response.Headers.GetValues("grpc-status")));
+    }
+
+    [Fact]
     public async Task Non_grpc_requests_on_the_http_port_still_reach_the_http_api()
     {
         using var http1 = new HttpClient { BaseAddress = fixture.Satcar.BaseUri };

@@ -185,5 +185,10 @@ public sealed class LinkTests : IAsyncLifetime
         var (bad, badOutput) = await SatcarProcess.RunToExitAsync(["link", "--satcar-url", "ftp://nowhere", "--dapr-http-port", Ports.Free().ToString()]);
         Assert.Equal(1, bad);
         Assert.Contains("--satcar-url must be an absolute http:// or https:// URL", badOutput, StringComparison.Ordinal);
+
+        var (badEnv, badEnvOutput) = await SatcarProcess.RunToExitAsync(
+            ["link", "--satcar-url", "http://127.0.0.1:1"], new Dictionary<string, string?> { ["DAPR_HTTP_PORT"] = "35OO" });
+        Assert.Equal(2, badEnv);
+        Assert.Contains("DAPR_HTTP_PORT must be a port number (0-65535); got '35OO'", badEnvOutput, StringComparison.Ordinal);
     }
 }

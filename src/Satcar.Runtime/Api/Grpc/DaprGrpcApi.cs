@@ -26,13 +26,13 @@ internal sealed partial class DaprGrpcApi(
     RuntimeShutdown shutdown)
 {
     /// <summary>
-    /// True for a gRPC-Web call to the Dapr service, which the HTTP port serves besides the HTTP API
-    /// (a link sends gRPC this way over HTTP/1.1). Anything else there stays with the HTTP API.
+    /// True for a gRPC-Web call, which the HTTP port serves besides the HTTP API (a link sends gRPC this
+    /// way over HTTP/1.1). Every gRPC-Web call goes to the gRPC pipeline, so a service the satcar does not
+    /// serve (such as <c>grpc.health.v1.Health</c>) answers Unimplemented rather than being taken for a
+    /// service invocation.
     /// </summary>
     public static bool IsGrpcWebCall(HttpRequest request) =>
-        request.ContentType is { } type
-        && type.StartsWith("application/grpc-web", StringComparison.OrdinalIgnoreCase)
-        && request.Path.StartsWithSegments("/" + DaprGrpcMethodProvider.DaprService, StringComparison.Ordinal);
+        request.ContentType is { } type && type.StartsWith("application/grpc-web", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A copy of a request's metadata map: the services keep what they are given.</summary>
     private static Dictionary<string, string> Copy(MapField<string, string> map) => new(map, StringComparer.Ordinal);

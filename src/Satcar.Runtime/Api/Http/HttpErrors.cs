@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Satcar.Runtime.Errors;
@@ -12,6 +13,10 @@ internal static class HttpErrors
 {
     private const string TypePrefix = "type.googleapis.com/google.rpc.";
 
+    // Messages quote names ('statestore'); the default encoder would send them as \u0027. The body is
+    // application/json, never HTML, so only what JSON itself requires is escaped.
+    private static readonly JsonWriterOptions s_writerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static async Task WriteAsync(HttpContext context, ApiError error)
     {
         var response = context.Response;
@@ -25,7 +30,7 @@ internal static class HttpErrors
         response.Clear();
         response.StatusCode = error.HttpStatus;
         response.ContentType = "application/json";
-        await using (var writer = new Utf8JsonWriter(response.BodyWriter))
+        await using (var writer = new Utf8JsonWriter(response.BodyWriter, s_writerOptions))
         {
             Write(writer, error);
         }

@@ -89,7 +89,7 @@ internal static class RunCommand
     {
         public readonly Option<string> AppId = new("--app-id") { Description = "The app's id: the invocation target and the state key prefix." };
         public readonly Option<int?> AppPort = new("--app-port") { Description = "The port the app listens on." };
-        public readonly Option<string> AppProtocol = new("--app-protocol") { Description = "How the satcar talks to the app: http or https.", DefaultValueFactory = _ => "http" };
+        public readonly Option<string> AppProtocol = new("--app-protocol") { Description = "How the satcar talks to the app: http, https, or grpc/grpcs for an app serving Dapr's AppCallback gRPC service (grpcs: over TLS).", DefaultValueFactory = _ => "http" };
         public readonly Option<string> AppChannelAddress = new("--app-channel-address") { Description = "The host the app listens on.", DefaultValueFactory = _ => "127.0.0.1" };
         public readonly Option<string?> AppUrl = new("--app-url") { Description = "The full base URL of an app on another host, such as https://app2.example.net." };
         public readonly Option<int?> DaprHttpPort = new("--dapr-http-port") { Description = "The Dapr HTTP API port (default 3500, or DAPR_HTTP_PORT)." };

@@ -6,12 +6,13 @@ namespace Satcar.Runtime.AppChannel;
 
 /// <summary>
 /// daprd's app health check (https://docs.dapr.io/operations/resiliency/health-checks/app-health/):
-/// with <c>--enable-app-health-check</c> the satcar probes <c>GET {app}{--app-health-check-path}</c>
-/// every interval; <c>--app-health-threshold</c> consecutive failures make the app unhealthy, one
-/// success makes it healthy again. While it is unhealthy, invocations of it fail fast. The probe does
-/// not carry <c>APP_API_TOKEN</c>, as in daprd. The app counts as healthy until a probe says otherwise.
+/// with <c>--enable-app-health-check</c> the satcar probes the app every interval (an HTTP app:
+/// <c>GET {app}{--app-health-check-path}</c>; a gRPC app: <c>AppCallbackHealthCheck/HealthCheck</c>);
+/// <c>--app-health-threshold</c> consecutive failures make the app unhealthy, one success makes it
+/// healthy again. While it is unhealthy, invocations of it fail fast. The app counts as healthy until a
+/// probe says otherwise.
 /// </summary>
-public sealed partial class AppHealth(AppChannel channel, SatcarOptions options, ILogger<AppHealth> logger, TimeProvider timeProvider)
+public sealed partial class AppHealth(AppChannel channel, IAppCallback app, SatcarOptions options, ILogger<AppHealth> logger, TimeProvider timeProvider)
     : BackgroundService
 {
     private readonly List<Func<bool, string, CancellationToken, Task>> _listeners = [];
@@ -39,35 +40,13 @@ public sealed partial class AppHealth(AppChannel channel, SatcarOptions options,
             return;
         }
 
-        var target = new Uri(channel.DestinationPrefix + options.AppHealthCheckPath);
         using var timer = new PeriodicTimer(options.AppHealthProbeInterval, timeProvider);
         do
         {
-            var (ok, output) = await ProbeAsync(target, stoppingToken);
+            var (ok, output) = await app.HealthCheckAsync(options.AppHealthProbeTimeout, stoppingToken);
             await RecordAsync(ok, output, stoppingToken);
         }
         while (await WaitAsync(timer, stoppingToken));
-    }
-
-    private async Task<(bool Ok, string Output)> ProbeAsync(Uri target, CancellationToken stoppingToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(options.AppHealthProbeTimeout);
-        try
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, target);
-            using var response = await channel.Invoker.SendAsync(request, timeout.Token);
-            var status = (int)response.StatusCode;
-            return (status is >= 200 and < 300, $"GET {options.AppHealthCheckPath}: {status}");
-        }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-        {
-            return (false, $"GET {options.AppHealthCheckPath}: no answer within {options.AppHealthProbeTimeout.TotalMilliseconds} ms");
-        }
-        catch (HttpRequestException e)
-        {
-            return (false, $"GET {options.AppHealthCheckPath}: {e.Message}");
-        }
     }
 
     private async Task RecordAsync(bool ok, string output, CancellationToken stoppingToken)

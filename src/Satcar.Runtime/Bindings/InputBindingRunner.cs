@@ -1,20 +1,19 @@
-using System.Net.Http.Headers;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Satcar.Runtime.AppChannel;
 using Satcar.Runtime.Components;
-using Satcar.Runtime.Invocation;
 
 namespace Satcar.Runtime.Bindings;
 
 /// <summary>
 /// Reads input bindings and delivers their events to the app, as daprd's binding processor does
 /// (<c>pkg/runtime/processor/binding/send.go</c>): once the app accepts connections, every live input
-/// binding whose <c>direction</c> allows input is read, after an <c>OPTIONS {app}/{route}</c> probe
-/// unless <c>direction</c> lists <c>input</c> (2xx or 405 means the app wants the events). Each event is
-/// a <c>POST {app}/{route}</c> with the event bytes, <c>Content-Type: application/json</c>, the event
-/// metadata as headers and <c>APP_API_TOKEN</c>. While the app is unhealthy an event is not delivered:
+/// binding whose <c>direction</c> allows input is read, after asking the app whether it wants the events
+/// unless <c>direction</c> lists <c>input</c> (an HTTP app: <c>OPTIONS {app}/{route}</c> answers 2xx or
+/// 405; a gRPC app: <c>ListInputBindings</c> names it). Each event goes to the app through
+/// <see cref="IAppCallback"/> (<c>POST {app}/{route}</c>, or <c>OnBindingEvent</c>); an event the app does
+/// not take is an error for the binding. While the app is unhealthy an event is not delivered:
 /// the handler answers false at once and the binding decides (cron skips the tick).
 /// Hot reload: <see cref="ComponentStore.Changed"/> stops the reader of the old instance and starts the new one.
 /// </summary>
@@ -28,10 +27,9 @@ public sealed partial class InputBindingRunner : BackgroundService
 
     private static readonly TimeSpan s_readinessPoll = TimeSpan.FromMilliseconds(100);
 
-    private static readonly MediaTypeHeaderValue s_json = new("application/json");
-
     private readonly ComponentStore _components;
     private readonly AppChannel.AppChannel _channel;
+    private readonly IAppCallback _app;
     private readonly AppReadiness _readiness;
     private readonly AppHealth _health;
     private readonly ILogger _logger;
@@ -46,6 +44,7 @@ public sealed partial class InputBindingRunner : BackgroundService
     public InputBindingRunner(
         ComponentStore components,
         AppChannel.AppChannel channel,
+        IAppCallback app,
         AppReadiness readiness,
         AppHealth health,
         ILogger<InputBindingRunner> logger,
@@ -53,6 +52,7 @@ public sealed partial class InputBindingRunner : BackgroundService
     {
         _components = components;
         _channel = channel;
+        _app = app;
         _readiness = readiness;
         _health = health;
         _logger = logger;
@@ -179,10 +179,9 @@ public sealed partial class InputBindingRunner : BackgroundService
     {
         try
         {
-            var target = new Uri(_channel.DestinationPrefix + "/" + route);
             if (!BindingDirection.ListsInput(component.Metadata))
             {
-                var (subscribed, detail) = await ProbeAsync(target, cancellationToken);
+                var (subscribed, detail) = await AskAppAsync(name, route, cancellationToken);
                 if (subscribed is null)
                 {
                     Log.ProbeFailed(_logger, name, route, detail);
@@ -197,7 +196,7 @@ public sealed partial class InputBindingRunner : BackgroundService
             }
 
             Log.Reading(_logger, name, route);
-            await binding.ReadAsync((bindingEvent, token) => DeliverAsync(name, route, target, bindingEvent, token), cancellationToken);
+            await binding.ReadAsync((bindingEvent, token) => DeliverAsync(name, route, bindingEvent, token), cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -213,29 +212,21 @@ public sealed partial class InputBindingRunner : BackgroundService
     }
 
     /// <summary>Asks the app whether it wants the binding's events: true, false, or null with the reason when it cannot be asked.</summary>
-    private async Task<(bool? Subscribed, string Detail)> ProbeAsync(Uri target, CancellationToken cancellationToken)
+    private async Task<BindingSubscription> AskAppAsync(string name, string route, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(ProbeTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        using var request = new HttpRequestMessage(HttpMethod.Options, target);
-        AddAppToken(request);
         try
         {
-            using var response = await _channel.Invoker.SendAsync(request, linked.Token);
-            var status = (int)response.StatusCode;
-            return (status is >= 200 and < 300 or 405, $"OPTIONS answered {status}");
+            return await _app.IsSubscribedToBindingAsync(name, route, linked.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return (null, $"OPTIONS got no answer within {ProbeTimeout.TotalSeconds} s");
-        }
-        catch (HttpRequestException e)
-        {
-            return (null, $"OPTIONS failed: {e.Message}");
+            return new(null, $"the app did not answer within {ProbeTimeout.TotalSeconds} s");
         }
     }
 
-    private async Task<bool> DeliverAsync(string name, string route, Uri target, BindingEvent bindingEvent, CancellationToken cancellationToken)
+    private async Task<bool> DeliverAsync(string name, string route, BindingEvent bindingEvent, CancellationToken cancellationToken)
     {
         if (!_health.IsHealthy)
         {
@@ -243,45 +234,13 @@ public sealed partial class InputBindingRunner : BackgroundService
             return false;
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = new ReadOnlyMemoryContent(bindingEvent.Data) };
-        request.Content.Headers.ContentType = s_json;
-        foreach (var (key, value) in bindingEvent.Metadata)
+        if (await _app.OnBindingEventAsync(name, route, bindingEvent, cancellationToken) is { } failure)
         {
-            if (HeaderRules.IsToken(key) && HeaderRules.IsValue(value)
-                && !key.Equals(AppForwarder.ApiTokenHeader, StringComparison.OrdinalIgnoreCase)
-                && !request.Headers.TryAddWithoutValidation(key, value))
-            {
-                Log.HeaderSkipped(_logger, name, key);
-            }
-        }
-
-        AddAppToken(request);
-        try
-        {
-            using var response = await _channel.Invoker.SendAsync(request, cancellationToken);
-            var status = (int)response.StatusCode;
-            if (status is >= 200 and < 300)
-            {
-                return true;
-            }
-
-            Log.DeliveryRefused(_logger, name, route, status);
+            Log.DeliveryFailed(_logger, name, route, failure);
             return false;
         }
-        catch (HttpRequestException e)
-        {
-            Log.DeliveryFailed(_logger, name, route, e.Message);
-            return false;
-        }
-    }
 
-    private void AddAppToken(HttpRequestMessage request)
-    {
-        if (_channel.AppApiToken is { } token)
-        {
-            request.Headers.Remove(AppForwarder.ApiTokenHeader);
-            request.Headers.TryAddWithoutValidation(AppForwarder.ApiTokenHeader, token);
-        }
+        return true;
     }
 
     private sealed record Reader(IInputBinding Instance, CancellationTokenSource Cancel, Task Task);
@@ -300,9 +259,6 @@ public sealed partial class InputBindingRunner : BackgroundService
         [LoggerMessage(EventId = 1853, Level = LogLevel.Debug, Message = "Input binding {BindingName}: event not delivered to /{Route}: {Detail}")]
         public static partial void DeliveryFailed(ILogger logger, string bindingName, string route, string detail);
 
-        [LoggerMessage(EventId = 1862, Level = LogLevel.Debug, Message = "Input binding {BindingName}: event not delivered to /{Route}: the app answered {StatusCode}")]
-        public static partial void DeliveryRefused(ILogger logger, string bindingName, string route, int statusCode);
-
         [LoggerMessage(EventId = 1854, Level = LogLevel.Debug, Message = "Input binding {BindingName}: the app is unhealthy; the event is not delivered")]
         public static partial void AppUnhealthy(ILogger logger, string bindingName);
 
@@ -314,9 +270,6 @@ public sealed partial class InputBindingRunner : BackgroundService
 
         [LoggerMessage(EventId = 1858, Level = LogLevel.Warning, Message = "Input binding {BindingName} is not read: the satcar has no app (--app-port or --app-url)")]
         public static partial void NoApp(ILogger logger, string bindingName);
-
-        [LoggerMessage(EventId = 1859, Level = LogLevel.Debug, Message = "Input binding {BindingName}: event metadata '{Key}' cannot be sent as a request header and is left out")]
-        public static partial void HeaderSkipped(ILogger logger, string bindingName, string key);
 
         [LoggerMessage(EventId = 1860, Level = LogLevel.Warning, Message = "Input binding {BindingName}: the reader did not stop within {Seconds} s; it is left behind")]
         public static partial void StopTimedOut(ILogger logger, string bindingName, double seconds);

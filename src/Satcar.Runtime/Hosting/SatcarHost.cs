@@ -239,6 +239,9 @@ public sealed partial class SatcarHost : IAsyncDisposable
         services.AddSingleton<ComponentStore>();
         services.AddSingleton<ComponentInitializer>();
         services.AddSingleton<AppChannel.AppChannel>();
+        services.AddSingleton<IAppCallback>(sp => sp.GetRequiredService<AppChannel.AppChannel>().Grpc is not null
+            ? ActivatorUtilities.CreateInstance<GrpcAppCallback>(sp)
+            : ActivatorUtilities.CreateInstance<HttpAppCallback>(sp));
         services.AddSingleton<AppReadiness>();
         services.AddHostedService(sp => sp.GetRequiredService<AppReadiness>());
         services.AddSingleton<AppHealth>();
@@ -250,6 +253,7 @@ public sealed partial class SatcarHost : IAsyncDisposable
         services.AddSingleton<MetadataService>();
         services.AddSingleton<StateService>();
         services.AddHttpForwarder();
+        services.AddSingleton<GrpcAppInvoker>();
         services.AddSingleton<AppForwarder>();
         services.AddSingleton<InvocationService>();
         services.AddSingleton<SecretsService>();

@@ -19,8 +19,14 @@ public sealed class SatcarOptions
     /// <summary><c>--app-port</c>: the port the app listens on; null when there is no app.</summary>
     public int? AppPort { get; set; }
 
-    /// <summary><c>--app-protocol</c>: <c>http</c> or <c>https</c>.</summary>
+    /// <summary>
+    /// <c>--app-protocol</c>: <c>http</c> or <c>https</c>, or <c>grpc</c> (HTTP/2 without TLS) or <c>grpcs</c>
+    /// (HTTP/2 over TLS) for an app that serves Dapr's <c>AppCallback</c> service.
+    /// </summary>
     public string AppProtocol { get; set; } = "http";
+
+    /// <summary>True when the app is called through Dapr's gRPC <c>AppCallback</c> service.</summary>
+    public bool AppIsGrpc => AppProtocol is "grpc" or "grpcs";
 
     /// <summary><c>--app-channel-address</c>: the host the satcar reaches the app on.</summary>
     public string AppChannelAddress { get; set; } = "127.0.0.1";
@@ -175,10 +181,10 @@ public sealed class SatcarOptions
         CheckPort(errors, "--metrics-port", MetricsPort, allowZero: true);
         CheckPort(errors, "--profile-port", ProfilePort, allowZero: true);
 
-        if (AppProtocol is not ("http" or "https"))
+        if (AppProtocol is not ("http" or "https" or "grpc" or "grpcs"))
         {
-            errors.Add(AppProtocol is "grpc" or "grpcs" or "h2c"
-                ? $"--app-protocol {AppProtocol} is not supported yet; use http or https"
+            errors.Add(AppProtocol is "h2c"
+                ? "--app-protocol h2c (HTTP/2 without TLS to an HTTP app) is not supported; use http, https, grpc or grpcs"
                 : $"--app-protocol must be one of http, https, grpc, grpcs, h2c; got '{AppProtocol}'");
         }
 
@@ -196,6 +202,20 @@ public sealed class SatcarOptions
             if (AppPort is not null)
             {
                 errors.Add("--app-url and --app-port cannot be used together; put the port in the URL");
+            }
+
+            // A gRPC app is reached at the URL's authority; the scheme says whether TLS is used, as the protocol does.
+            if (AppIsGrpc && AppUrl.IsAbsoluteUri)
+            {
+                var scheme = AppProtocol == "grpcs" ? "https" : "http";
+                if (AppUrl.Scheme != scheme)
+                {
+                    errors.Add($"--app-url must be an {scheme}:// URL with --app-protocol {AppProtocol}; got '{AppUrl.OriginalString}'");
+                }
+                else if (AppUrl.AbsolutePath != "/")
+                {
+                    errors.Add($"--app-url may not carry a path with --app-protocol {AppProtocol}: gRPC methods have fixed paths");
+                }
             }
         }
 

@@ -14,11 +14,13 @@ namespace Satcar.Runtime.Invocation;
 /// Forwards an invocation to this satcar's app with YARP's <see cref="IHttpForwarder"/>: the verb,
 /// query, headers and streamed body go through; hop-by-hop headers, the caller's API token and the
 /// targeting headers do not; daprd's identity headers and <c>APP_API_TOKEN</c> are set. The app's
-/// status, headers and body come back as they are.
+/// status, headers and body come back as they are. A gRPC app is called with the same prepared request
+/// through <see cref="GrpcAppInvoker"/> instead.
 /// </summary>
 public sealed partial class AppForwarder(
     IHttpForwarder forwarder,
     AppChannel.AppChannel channel,
+    GrpcAppInvoker grpcApp,
     SatcarOptions options,
     ILogger<AppForwarder> logger)
 {
@@ -47,6 +49,11 @@ public sealed partial class AppForwarder(
 
         await EnsureBodyWithinLimitAsync(context);
         PrepareHeaders(context.Request.Headers, call);
+        if (grpcApp.Enabled)
+        {
+            await grpcApp.InvokeAsync(context, call);
+            return;
+        }
 
         var error = await forwarder.SendAsync(
             context, channel.DestinationPrefix, channel.Invoker, s_requestConfig, new Transformer(call.PathAndQuery));

@@ -53,7 +53,7 @@ public sealed class MetadataService
 
     /// <summary>How the app is called, or null when this satcar has no app.</summary>
     public AppConnection? App => _channel.BaseUri is { } app
-        ? new AppConnection(app.Port, app.Scheme, app.Host, _options.AppHealthCheck
+        ? new AppConnection(app.Port, _channel.Protocol, app.Host, _options.AppHealthCheck
             ? new AppHealthSettings(_options.AppHealthCheckPath, _options.AppHealthProbeInterval, _options.AppHealthProbeTimeout, _options.AppHealthThreshold)
             : null)
         : null;

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,10 +12,9 @@ namespace Satcar.Runtime.PubSub;
 /// Subscribes the app to its topics and delivers each event to it, following daprd's contract
 /// (https://docs.dapr.io/reference/api/pubsub_api/#provide-routes-for-dapr-to-deliver-topic-events):
 /// the subscriptions are the declarative <c>Subscription</c> resources plus what the app answers on
-/// <c>GET /dapr/subscribe</c>; each event is routed by the subscription's rules and posted to the app
-/// as <c>application/cloudevents+json</c>. SUCCESS (or any 2xx without a status) acknowledges it; DROP
-/// and 404 drop it (to the dead-letter topic when there is one); RETRY, other statuses and failed calls
-/// are retried, and after the last attempt the event goes to the dead-letter topic, or back to the
+/// <c>GET /dapr/subscribe</c> (a gRPC app: <c>ListTopicSubscriptions</c>); each event is routed by the
+/// subscription's rules and handed to the app through <see cref="IAppCallback"/>. SUCCESS acknowledges
+/// it; DROP drops it (to the dead-letter topic when there is one); RETRY and failed calls are retried, and after the last attempt the event goes to the dead-letter topic, or back to the
 /// broker unacknowledged so that it is delivered again later: nothing is acknowledged before its final
 /// outcome. Nothing is delivered while the app is unhealthy.
 /// </summary>
@@ -26,6 +23,7 @@ public sealed partial class SubscriptionManager(
     ResourceSet resources,
     PubSubService pubsub,
     AppChannel.AppChannel channel,
+    IAppCallback app,
     AppReadiness readiness,
     AppHealth health,
     SatcarOptions options,
@@ -198,12 +196,12 @@ public sealed partial class SubscriptionManager(
             var delay = s_firstRetryDelay;
             for (var attempt = 1; ; attempt++)
             {
-                var (outcome, reason) = await PostAsync(spec, path, body, cloudEvent.RootElement, delivery, cancellationToken);
+                var (outcome, reason) = await CallAppAsync(spec, path, body, cloudEvent.RootElement, delivery, cancellationToken);
                 switch (outcome)
                 {
-                    case Outcome.Success:
+                    case TopicEventOutcome.Success:
                         return PubSubAck.Ack;
-                    case Outcome.Drop:
+                    case TopicEventOutcome.Drop:
                         Log.Dropped(logger, spec.PubSubName, spec.Topic, delivery.MessageId, reason);
                         return await DeadLetterOrDropAsync(spec, delivery, reason, cancellationToken);
                 }
@@ -230,61 +228,18 @@ public sealed partial class SubscriptionManager(
         }
     }
 
-    private async Task<(Outcome, string)> PostAsync(
+    private async Task<TopicEventResult> CallAppAsync(
         SubscriptionSpec spec, string path, byte[] body, JsonElement cloudEvent, PubSubDelivery delivery, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(channel.DestinationPrefix + path, UriKind.Absolute))
-        {
-            Content = new ByteArrayContent(body),
-        };
-        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(CloudEvents.ContentType);
-        foreach (var (name, value) in delivery.Metadata)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        request.Headers.TryAddWithoutValidation("pubsubname", spec.PubSubName);
-        // A traceparent that is not a string (a poison event, Dapr 1.18.3) is simply not forwarded.
-        if (cloudEvent.TryGetProperty("traceparent", out var traceParent) && traceParent.ValueKind == JsonValueKind.String)
-        {
-            request.Headers.Remove("traceparent");
-            request.Headers.TryAddWithoutValidation("traceparent", traceParent.GetString());
-        }
-
-        if (channel.AppApiToken is { } token)
-        {
-            request.Headers.Remove("dapr-api-token");
-            request.Headers.TryAddWithoutValidation("dapr-api-token", token);
-        }
-
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(s_deliveryTimeout);
         try
         {
-            using var response = await channel.Invoker.SendAsync(request, timeout.Token);
-            var status = (int)response.StatusCode;
-            if (response.StatusCode == HttpStatusCode.NotFound)
-            {
-                return (Outcome.Drop, "the app answered 404");
-            }
-
-            if (status is < 200 or > 299)
-            {
-                return (Outcome.Retry, $"the app answered {status}");
-            }
-
-            var answer = await response.Content.ReadAsByteArrayAsync(timeout.Token);
-            return StatusOf(answer) switch
-            {
-                null or "SUCCESS" => (Outcome.Success, ""),
-                "DROP" => (Outcome.Drop, "the app answered DROP"),
-                "RETRY" => (Outcome.Retry, "the app answered RETRY"),
-                var other => (Outcome.Retry, $"the app answered the unknown status '{other}'"),
-            };
+            return await app.OnTopicEventAsync(spec, path, body, cloudEvent, delivery, timeout.Token);
         }
-        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return (Outcome.Retry, e is OperationCanceledException ? "the app did not answer in time" : e.Message);
+            return new(TopicEventOutcome.Retry, "the app did not answer in time");
         }
     }
 
@@ -309,7 +264,7 @@ public sealed partial class SubscriptionManager(
         }
     }
 
-    /// <summary>The app's subscriptions from <c>GET /dapr/subscribe</c>, tried three times as daprd does; 404 means none.</summary>
+    /// <summary>The app's programmatic subscriptions, tried three times as daprd does; an app without them has none.</summary>
     private async Task<IReadOnlyList<SubscriptionSpec>> FetchProgrammaticAsync(CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromMilliseconds(500);
@@ -317,35 +272,22 @@ public sealed partial class SubscriptionManager(
         {
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(channel.DestinationPrefix + "/dapr/subscribe", UriKind.Absolute));
-                if (channel.AppApiToken is { } token)
-                {
-                    request.Headers.TryAddWithoutValidation("dapr-api-token", token);
-                }
-
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(TimeSpan.FromSeconds(10));
-                using var response = await channel.Invoker.SendAsync(request, timeout.Token);
-                if (response.StatusCode == HttpStatusCode.NotFound)
+                var answer = await app.ListTopicSubscriptionsAsync(timeout.Token);
+                if (answer.Failure is null)
                 {
-                    return [];
-                }
-
-                if (response.IsSuccessStatusCode)
-                {
-                    var problems = new List<string>();
-                    var subscriptions = ProgrammaticSubscriptions.Parse(await response.Content.ReadAsByteArrayAsync(timeout.Token), problems);
-                    foreach (var problem in problems)
+                    foreach (var problem in answer.Problems)
                     {
                         Log.SubscriptionProblem(logger, problem);
                     }
 
-                    return subscriptions;
+                    return answer.Subscriptions;
                 }
 
-                Log.SubscribeEndpointFailed(logger, $"status {(int)response.StatusCode}", attempt);
+                Log.SubscribeEndpointFailed(logger, answer.Failure, attempt);
             }
-            catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
                 Log.SubscribeEndpointFailed(logger, e.Message, attempt);
             }
@@ -406,29 +348,6 @@ public sealed partial class SubscriptionManager(
         && DateTimeOffset.TryParse(expiration.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var expires)
         && expires <= time.GetUtcNow();
 
-    private static string? StatusOf(byte[] answer)
-    {
-        if (answer.Length == 0)
-        {
-            return null;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(answer);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("status", out var status)
-                && status.ValueKind == JsonValueKind.String
-                    ? status.GetString()
-                    : null;
-        }
-        catch (JsonException)
-        {
-            // daprd treats an answer it cannot parse as success.
-            return null;
-        }
-    }
-
     private async Task StopAllAsync()
     {
         await _gate.WaitAsync(CancellationToken.None);
@@ -462,13 +381,6 @@ public sealed partial class SubscriptionManager(
     }
 
     private sealed record Active(SubscriptionSpec Spec, LoadedComponent Component, IAsyncDisposable Handle);
-
-    private enum Outcome
-    {
-        Success,
-        Retry,
-        Drop,
-    }
 
     private static partial class Log
     {

@@ -66,8 +66,9 @@ public sealed class InputBindingRunnerTests : IAsyncLifetime
         };
         _channel = new AppChannel(options);
         _readiness = new AppReadiness(_channel, NullLogger<AppReadiness>.Instance, TimeProvider.System);
-        _health = new AppHealth(_channel, options, NullLogger<AppHealth>.Instance, TimeProvider.System);
-        _runner = new InputBindingRunner(_store, _channel, _readiness, _health, _log, TimeProvider.System);
+        var callback = new HttpAppCallback(_channel, options, NullLogger<HttpAppCallback>.Instance);
+        _health = new AppHealth(_channel, callback, options, NullLogger<AppHealth>.Instance, TimeProvider.System);
+        _runner = new InputBindingRunner(_store, _channel, callback, _readiness, _health, _log, TimeProvider.System);
         await _readiness.StartAsync(CancellationToken.None);
         await _health.StartAsync(CancellationToken.None);
         await _runner.StartAsync(CancellationToken.None);
@@ -234,9 +235,10 @@ public sealed class InputBindingRunnerTests : IAsyncLifetime
         var options = new SatcarOptions { AppId = "app" };
         using var channel = new AppChannel(options);
         using var readiness = new AppReadiness(channel, NullLogger<AppReadiness>.Instance, TimeProvider.System);
-        using var health = new AppHealth(channel, options, NullLogger<AppHealth>.Instance, TimeProvider.System);
+        var callback = new HttpAppCallback(channel, options, NullLogger<HttpAppCallback>.Instance);
+        using var health = new AppHealth(channel, callback, options, NullLogger<AppHealth>.Instance, TimeProvider.System);
         var log = new RecordingLogger<InputBindingRunner>();
-        using var runner = new InputBindingRunner(_store, channel, readiness, health, log, TimeProvider.System);
+        using var runner = new InputBindingRunner(_store, channel, callback, readiness, health, log, TimeProvider.System);
         await runner.StartAsync(CancellationToken.None);
         await log.WaitForAsync(1858);
         await runner.StopAsync(CancellationToken.None);

@@ -80,4 +80,29 @@ public sealed class SatcarOptionsTests
         Assert.Equal("9090", variables["DAPR_METRICS_PORT"]);
         Assert.Equal("7777", variables["DAPR_PROFILE_PORT"]);
     }
+
+    [Theory]
+    [InlineData("grpc", null, null)]
+    [InlineData("grpcs", null, null)]
+    [InlineData("grpc", "http://app.example.net:5000", null)]
+    [InlineData("grpcs", "https://app.example.net:5001/", null)]
+    [InlineData("h2c", null, "--app-protocol h2c (HTTP/2 without TLS to an HTTP app) is not supported; use http, https, grpc or grpcs")]
+    [InlineData("grpc", "https://app.example.net", "--app-url must be an http:// URL with --app-protocol grpc; got 'https://app.example.net'")]
+    [InlineData("grpcs", "http://app.example.net", "--app-url must be an https:// URL with --app-protocol grpcs; got 'http://app.example.net'")]
+    [InlineData("grpc", "http://app.example.net/base", "--app-url may not carry a path with --app-protocol grpc: gRPC methods have fixed paths")]
+    public void Grpc_app_protocols_are_accepted_and_h2c_is_not(string protocol, string? appUrl, string? error)
+    {
+        var options = new SatcarOptions { AppId = "a", AppProtocol = protocol };
+        if (appUrl is null)
+        {
+            options.AppPort = 5000;
+        }
+        else
+        {
+            options.AppUrl = new Uri(appUrl);
+        }
+
+        Assert.Equal(error is null ? [] : [error], options.Validate());
+        Assert.Equal(protocol is "grpc" or "grpcs", options.AppIsGrpc);
+    }
 }

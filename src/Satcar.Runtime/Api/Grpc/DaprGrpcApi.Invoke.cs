@@ -35,6 +35,7 @@ internal sealed partial class DaprGrpcApi
 
         var body = message.Data?.Value ?? ByteString.Empty;
         var context = new DefaultHttpContext { RequestAborted = call.CancellationToken };
+        context.Features.Set(new GrpcCallerRequest(message));
         context.Request.Method = HttpVerb(message.HttpExtension?.Verb ?? Verb.None);
         context.Request.Scheme = "http";
         context.Request.Host = new HostString("localhost");
@@ -57,6 +58,10 @@ internal sealed partial class DaprGrpcApi
         using var responseBody = new MemoryStream();
         context.Response.Body = responseBody;
         await invocation.InvokeAsync(context, target, pathAndQuery, removeAuthorization: false);
+        if (context.Features.Get<GrpcAppAnswer>() is { } answer)
+        {
+            return await PassThroughAsync(answer, call);
+        }
 
         var status = context.Response.StatusCode;
         await call.WriteResponseHeadersAsync(new GrpcMetadata { { HttpStatusHeader, status.ToString(CultureInfo.InvariantCulture) } });
@@ -70,6 +75,39 @@ internal sealed partial class DaprGrpcApi
             Data = new Any { Value = ByteString.CopyFrom(responseBody.GetBuffer(), 0, (int)responseBody.Length) },
             ContentType = context.Response.ContentType ?? "",
         };
+    }
+
+    /// <summary>
+    /// A gRPC app's answer, as daprd returns it to a gRPC caller: the app's headers, its status (with its
+    /// trailers, so rich error details survive) and its <c>InvokeResponse</c> unchanged; no <c>dapr-http-status</c>.
+    /// </summary>
+    private static async Task<InvokeResponse> PassThroughAsync(GrpcAppAnswer answer, ServerCallContext call)
+    {
+        var headers = new GrpcMetadata();
+        foreach (var entry in answer.Headers)
+        {
+            if (!entry.IsBinary && entry.Key is not ("content-type" or "date" or "server") && !entry.Key.StartsWith("grpc-", StringComparison.Ordinal))
+            {
+                headers.Add(entry.Key, entry.Value);
+            }
+        }
+
+        await call.WriteResponseHeadersAsync(headers);
+        if (answer.Status.StatusCode != StatusCode.OK)
+        {
+            var trailers = new GrpcMetadata();
+            foreach (var entry in answer.Trailers)
+            {
+                if (entry.Key == GrpcErrors.DetailsTrailer || !entry.Key.StartsWith("grpc-", StringComparison.Ordinal))
+                {
+                    trailers.Add(entry);
+                }
+            }
+
+            throw new RpcException(answer.Status, trailers);
+        }
+
+        return answer.Response ?? new InvokeResponse();
     }
 
     /// <summary>daprd calls an HTTP app with POST when the request names no verb.</summary>

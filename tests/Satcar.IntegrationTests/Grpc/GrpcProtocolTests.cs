@@ -177,7 +177,10 @@ public sealed class GrpcProtocolTests(GrpcFixture fixture) : IClassFixture<GrpcF
                 HttpExtension = new HTTPExtension { Verb = HTTPExtension.Types.Verb.Put, Querystring = "a=1" },
             },
         };
-        var call = Raw(channel).InvokeServiceAsync(request, WithToken());
+        var metadata = WithToken();
+        metadata.Add("x-order-source", "grpc-caller");
+        metadata.Add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        var call = Raw(channel).InvokeServiceAsync(request, metadata);
         var response = await call;
         Assert.Equal("hello over grpc", response.Data.Value.ToStringUtf8());
         Assert.StartsWith("text/plain", response.ContentType, StringComparison.Ordinal);
@@ -185,6 +188,10 @@ public sealed class GrpcProtocolTests(GrpcFixture fixture) : IClassFixture<GrpcF
         var seen = fixture.App.Requests.Last(r => r.Path == "/echo/grpc");
         Assert.Equal("PUT", seen.Method);
         Assert.Equal("?a=1", seen.Query);
+        Assert.Equal(["grpc-caller"], seen.Header("x-order-source"));
+        Assert.Equal(["00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"], seen.Header("traceparent"));
+        Assert.Empty(seen.Header("grpc-accept-encoding"));
+        Assert.NotEqual([GrpcFixture.Token], seen.Header("dapr-api-token"));
 
         request.Message.Method = "status/404";
         var error = await Assert.ThrowsAsync<RpcException>(async () => await Raw(channel).InvokeServiceAsync(request, WithToken()));

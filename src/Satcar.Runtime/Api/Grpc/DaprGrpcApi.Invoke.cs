@@ -47,13 +47,7 @@ internal sealed partial class DaprGrpcApi
             context.Request.ContentType = message.ContentType;
         }
 
-        foreach (var name in new[] { "traceparent", "tracestate" })
-        {
-            if (Header(call, name) is { } value)
-            {
-                context.Request.Headers[name] = value;
-            }
-        }
+        CopyCallerMetadata(call, context.Request.Headers);
 
         using var responseBody = new MemoryStream();
         context.Response.Body = responseBody;
@@ -108,6 +102,26 @@ internal sealed partial class DaprGrpcApi
         }
 
         return answer.Response ?? new InvokeResponse();
+    }
+
+    /// <summary>
+    /// The caller's metadata becomes request headers, as daprd passes it to the app: everything but
+    /// binary entries, gRPC's own (<c>grpc-*</c>, <c>te</c>, <c>content-type</c>) and pseudo-headers. The
+    /// invocation path then removes what never reaches an app (the API token, hop-by-hop and targeting
+    /// headers) exactly as for HTTP callers.
+    /// </summary>
+    private static void CopyCallerMetadata(ServerCallContext call, IHeaderDictionary headers)
+    {
+        foreach (var entry in call.RequestHeaders)
+        {
+            if (entry.IsBinary || entry.Key.StartsWith(':') || entry.Key.StartsWith("grpc-", StringComparison.Ordinal)
+                || entry.Key is "te" or "content-type" or "content-length" or "host")
+            {
+                continue;
+            }
+
+            headers.Append(entry.Key, entry.Value);
+        }
     }
 
     /// <summary>daprd calls an HTTP app with POST when the request names no verb.</summary>

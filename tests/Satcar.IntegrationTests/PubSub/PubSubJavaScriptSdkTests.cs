@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Satcar.Testing;
 
 namespace Satcar.IntegrationTests.PubSub;
@@ -29,31 +28,23 @@ public sealed class PubSubJavaScriptSdkTests : IDisposable
         var appPort = Ports.Free();
         await using var satcar = await SatcarProcess.RunAsync(["--app-id", "jsapp", "--app-port", appPort.ToString(), "--resources-path", Path.Combine(_dir.Path, "resources")]);
 
-        var folder = Path.Combine(RepositoryPaths.Root, "tests", "js");
-        var info = new ProcessStartInfo("node", ["pubsub.mjs"])
+        var environment = new Dictionary<string, string>
         {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            ["APP_PORT"] = appPort.ToString(),
+            ["DAPR_HTTP_PORT"] = satcar.HttpPort.ToString(),
         };
-        info.Environment["APP_PORT"] = appPort.ToString();
-        info.Environment["DAPR_HTTP_PORT"] = satcar.HttpPort.ToString();
-        using var node = Process.Start(info)!;
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        int exitCode;
+        string output;
         try
         {
-            await node.WaitForExitAsync(timeout.Token);
+            (exitCode, output) = await NodeScript.RunAsync("pubsub.mjs", environment, TimeSpan.FromSeconds(90));
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException e)
         {
-            node.Kill(entireProcessTree: true);
-            throw new TimeoutException($"node pubsub.mjs did not finish. Satcar output:\n{satcar.Output}");
+            throw new TimeoutException($"{e.Message}. Satcar output:\n{satcar.Output}");
         }
 
-        var output = await stdout + await stderr;
-        Assert.True(node.ExitCode == 0, $"{output}\nSatcar output:\n{satcar.Output}");
+        Assert.True(exitCode == 0, $"{output}\nSatcar output:\n{satcar.Output}");
         Assert.Contains("js-pubsub: all checks passed", output, StringComparison.Ordinal);
     }
 }

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using Satcar.Testing;
-
 namespace Satcar.IntegrationTests.Secrets;
 
 /// <summary>
@@ -12,36 +9,15 @@ public sealed class SecretsJavaScriptSdkTests(SecretsFixture fixture) : IClassFi
     [Fact]
     public async Task Secrets_work_from_the_js_sdk()
     {
-        var folder = Path.Combine(RepositoryPaths.Root, "tests", "js");
-        Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "@dapr", "dapr")), "@dapr/dapr is not installed in tests/js; run ./test.sh");
-        var info = new ProcessStartInfo("node", ["secrets.mjs"])
+        var (exitCode, output) = await NodeScript.RunAsync("secrets.mjs", new Dictionary<string, string>
         {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.Environment["DAPR_HTTP_PORT"] = fixture.Satcar.HttpPort.ToString();
-        info.Environment["FILE_STORE"] = "filesecrets";
-        info.Environment["MULTI_STORE"] = "multisecrets";
-        info.Environment["REDIS_PASSWORD"] = SecretsFixture.RedisPassword;
-        info.Environment["DB_PASSWORD"] = SecretsFixture.DbPassword;
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("node secrets.mjs did not finish within 60 s");
-        }
-
-        var output = await stdout + await stderr;
-        Assert.True(process.ExitCode == 0, output);
+            ["DAPR_HTTP_PORT"] = fixture.Satcar.HttpPort.ToString(),
+            ["FILE_STORE"] = "filesecrets",
+            ["MULTI_STORE"] = "multisecrets",
+            ["REDIS_PASSWORD"] = SecretsFixture.RedisPassword,
+            ["DB_PASSWORD"] = SecretsFixture.DbPassword,
+        }, TimeSpan.FromSeconds(60));
+        Assert.True(exitCode == 0, output);
         Assert.Contains("js-secrets: all checks passed", output, StringComparison.Ordinal);
     }
 }

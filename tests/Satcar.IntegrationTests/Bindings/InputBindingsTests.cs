@@ -202,7 +202,7 @@ public sealed partial class InputBindingsTests : IAsyncLifetime
         });
         var satcar = await SatcarAsync(
             Cron("ticks", "@every 1s", ("direction", "input")),
-            ["--app-port", app.Port.ToString(), "--enable-app-health-check", "--app-health-probe-interval", "1", "--app-health-threshold", "1"]);
+            ["--app-port", app.Port.ToString(), "--enable-app-health-check", "--app-health-probe-interval", "1", "--app-health-threshold", "1", "--app-health-probe-timeout", "2000"]);
 
         await Eventually(() => To(app, "/ticks").Count >= 1, satcar, "a delivery while healthy");
 

@@ -7,7 +7,7 @@ namespace Satcar.IntegrationTests.GrpcApp;
 /// <summary>
 /// A gRPC app (<see cref="GrpcCallbackApp"/>) behind a satcar started with <c>--app-protocol grpc</c>,
 /// with an in-memory pub/sub, two cron input bindings (<c>listed</c>, which the app names in
-/// <c>ListInputBindings</c>, and <c>unlisted</c>), app health checks every second, an API token and an
+/// <c>ListInputBindings</c>, and <c>unlisted</c>), app health checks every second (unhealthy after three failures), an API token and an
 /// app token; and a second satcar, <c>caller</c>, that invokes the app over the peer channel. Both
 /// find each other through the embedded SQLite resolver; everything is stopped by PID on dispose.
 /// </summary>
@@ -66,7 +66,9 @@ public sealed class GrpcAppFixture : IAsyncLifetime
         [
             "--app-port", App.Port.ToString(), "--app-protocol", "grpc",
             "--resources-path", Path.Combine(_topology.Directory.Path, "resources"),
-            "--enable-app-health-check", "--app-health-probe-interval", "1", "--app-health-probe-timeout", "500", "--app-health-threshold", "1",
+            // Three failed probes in a row, each allowed 2 s, before the app counts as unhealthy: one slow
+            // probe on a loaded machine must not fail the other tests of this class.
+            "--enable-app-health-check", "--app-health-probe-interval", "1", "--app-health-probe-timeout", "2000", "--app-health-threshold", "3",
         ], environment: new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = ApiToken, ["APP_API_TOKEN"] = AppToken });
         Caller = await _topology.SatcarAsync("caller", "127.0.0.1");
         Client = new HttpClient { BaseAddress = Satcar.BaseUri, Timeout = TimeSpan.FromSeconds(30) };

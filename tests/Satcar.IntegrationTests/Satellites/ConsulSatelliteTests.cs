@@ -155,7 +155,7 @@ public sealed class ConsulSatelliteTests : IAsyncLifetime
             return Task.FromResult(true);
         });
         await _topology.SatcarAsync("orderstore", "127.0.0.4", app2,
-            ["--enable-app-health-check", "--app-health-probe-interval", "1", "--app-health-threshold", "1"], _environment);
+            ["--enable-app-health-check", "--app-health-probe-interval", "1", "--app-health-threshold", "1", "--app-health-probe-timeout", "2000"], _environment);
         var satcar1 = await _topology.SatcarAsync("orderpublisher", "127.0.0.2", environment: _environment);
         using var client = new HttpClient { BaseAddress = satcar1.BaseUri, Timeout = TimeSpan.FromSeconds(10) };
 

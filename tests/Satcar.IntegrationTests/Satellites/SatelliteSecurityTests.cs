@@ -131,7 +131,7 @@ public sealed class SatelliteSecurityTests : IAsyncLifetime
             return Task.FromResult(true);
         });
         var satcar2 = await _topology.SatcarAsync("app2", "127.0.0.4", app2,
-            ["--enable-app-health-check", "--app-health-probe-interval", "1", "--app-health-threshold", "1", "--app-health-probe-timeout", "500"]);
+            ["--enable-app-health-check", "--app-health-probe-interval", "1", "--app-health-threshold", "1", "--app-health-probe-timeout", "2000"]);
         var satcar1 = await _topology.SatcarAsync("app1", "127.0.0.2");
         using var client = new HttpClient { BaseAddress = satcar1.BaseUri, Timeout = TimeSpan.FromSeconds(10) };
         using var local = new HttpClient { BaseAddress = satcar2.BaseUri, Timeout = TimeSpan.FromSeconds(10) };

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Satcar.Components;
 using Satcar.Runtime.Components;
 using Satcar.Runtime.PubSub;
+using StackExchange.Redis;
 
 namespace Satcar.Tests.PubSub;
 
@@ -64,7 +65,7 @@ public abstract class PubSubConformance : IAsyncLifetime
     private Task Publish(string topic, string data, Dictionary<string, string>? metadata = null) =>
         Broker.PublishAsync(new PubSubMessage(topic, Encoding.UTF8.GetBytes(data), "application/cloudevents+json", metadata ?? []), CancellationToken.None);
 
-    private static async Task Eventually(Func<bool> condition, string what)
+    protected static async Task Eventually(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!condition())
@@ -233,5 +234,44 @@ public sealed class RedisPubSubConformance(RedisFixture redis) : PubSubConforman
             return Task.FromResult(PubSubAck.Ack);
         }, CancellationToken.None);
         Assert.True(await claimed.Task.WaitAsync(TimeSpan.FromSeconds(30)) >= 2);
+    }
+
+    [Fact]
+    public async Task The_consumer_a_killed_satcar_left_is_claimed_from_then_forgotten_and_others_are_kept()
+    {
+        var topic = NewTopic();
+        await using var redisClient = await ConnectionMultiplexer.ConnectAsync(redis.Server.HostPort);
+        var db = redisClient.GetDatabase();
+        await db.StreamCreateConsumerGroupAsync(topic, _group, StreamPosition.Beginning, createStream: true);
+        // A killed satcar: its consumer read an entry and never acknowledged it, and never left the group.
+        var killed = $"{_group}-{Guid.NewGuid():N}";
+        await db.StreamAddAsync(topic, [new NameValueEntry("data", "held by the dead")]);
+        Assert.Single(await db.StreamReadGroupAsync(topic, _group, killed, ">", count: 10));
+        // A consumer named by someone else (daprd names its consumer after the group) is never touched.
+        const string foreign = "daprd-consumer";
+        await db.ExecuteAsync("XGROUP", "CREATECONSUMER", topic, _group, foreign);
+
+        var received = new ConcurrentQueue<string>();
+        await using var live = await Broker.SubscribeAsync(new PubSubSubscription(topic, new Dictionary<string, string>()), (delivery, _) =>
+        {
+            received.Enqueue(Encoding.UTF8.GetString(delivery.Data.Span));
+            return Task.FromResult(PubSubAck.Ack);
+        }, CancellationToken.None);
+        await Eventually(() => received.Contains("held by the dead"), "the dead consumer's entry, claimed");
+
+        // Idle for ten block times (1 s each; they are longer than processingTimeout here) and holding nothing: removed.
+        var deadline = DateTime.UtcNow.AddSeconds(40);
+        string[] names;
+        while ((names = [.. (await db.StreamConsumerInfoAsync(topic, _group)).Select(c => c.Name.ToString())]).Contains(killed))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the dead consumer is still in the group: {string.Join(", ", names)}");
+            await Task.Delay(250);
+        }
+
+        Assert.Contains(foreign, names);
+        // The live subscription keeps its consumer and still receives.
+        Assert.Contains(names, n => n.StartsWith(_group + "-", StringComparison.Ordinal));
+        await Broker.PublishAsync(new PubSubMessage(topic, "after"u8.ToArray(), "text/plain", new Dictionary<string, string>()), CancellationToken.None);
+        await Eventually(() => received.Contains("after"), "a message published after the clean-up");
     }
 }

@@ -30,6 +30,12 @@ internal sealed record RedisPubSubOptions
     /// <summary>How long a blocking read waits for new entries before it asks again.</summary>
     public TimeSpan BlockTime { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a consumer of the group may go without reading before it counts as gone (a killed satcar): ten
+    /// processing timeouts or ten block times, whichever is longer. A live consumer reads at least every block time.
+    /// </summary>
+    public TimeSpan ConsumerGoneAfter => TimeSpan.FromTicks(Math.Max(ProcessingTimeout.Ticks, BlockTime.Ticks) * 10);
+
     /// <summary>The read timeout of a subscription's connection: longer than a blocking read.</summary>
     public TimeSpan ReadTimeout => BlockTime + Connection.ReadTimeout;
 

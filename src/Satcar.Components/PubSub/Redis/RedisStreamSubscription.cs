@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
@@ -12,9 +13,11 @@ namespace Satcar.Components.PubSub.Redis;
 /// One subscription to a Redis stream: a consumer (a name unique to this subscription) in the topic's
 /// consumer group, a blocking read loop for new entries, and a loop that claims entries other consumers
 /// left unacknowledged for longer than <c>processingTimeout</c>, such as those of a satcar that was killed.
+/// The same loop forgets the consumers such satcars leave in the group (see <see cref="ForgetGoneConsumersAsync"/>).
 /// </summary>
 internal sealed partial class RedisStreamSubscription : IAsyncDisposable
 {
+    private static readonly SearchValues<char> LowerHexDigits = SearchValues.Create("0123456789abcdef");
     private readonly string _topic;
     private readonly RedisPubSubOptions _options;
     private readonly IDatabase _database;
@@ -126,6 +129,8 @@ internal sealed partial class RedisStreamSubscription : IAsyncDisposable
                     start = claimed.NextStartId;
                 }
                 while (start != "0-0" && !token.IsCancellationRequested);
+
+                await ForgetGoneConsumersAsync();
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -137,6 +142,31 @@ internal sealed partial class RedisStreamSubscription : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// A satcar that is killed cannot leave the group, and each subscription has a consumer name of its own, so
+    /// without this the group would collect one dead consumer per crash. A consumer is forgotten when its name is
+    /// one this runtime makes for the group (<c>{consumerID}-{32 hex digits}</c>; others, such as daprd's, are left
+    /// alone), it holds no unacknowledged entries (what it held is claimed first, as above), and it has not read
+    /// for <see cref="RedisPubSubOptions.ConsumerGoneAfter"/>; a live consumer reads at least every block time.
+    /// </summary>
+    private async Task ForgetGoneConsumersAsync()
+    {
+        var goneAfter = (long)_options.ConsumerGoneAfter.TotalMilliseconds;
+        foreach (var consumer in await _database.StreamConsumerInfoAsync(_topic, _options.ConsumerId))
+        {
+            var name = consumer.Name;
+            if (name != _consumer && consumer.PendingMessageCount == 0 && consumer.IdleTimeInMilliseconds > goneAfter && IsOurs(name))
+            {
+                await _database.StreamDeleteConsumerAsync(_topic, _options.ConsumerId, name);
+                Log.ConsumerForgotten(_context.Logger, _context.Name, _topic, name, consumer.IdleTimeInMilliseconds);
+            }
+        }
+    }
+
+    private bool IsOurs(string name) =>
+        name.Length == _consumer.Length && name.StartsWith(_options.ConsumerId + "-", StringComparison.Ordinal)
+        && !name.AsSpan(_options.ConsumerId.Length + 1).ContainsAnyExcept(LowerHexDigits);
 
     private async Task DispatchAsync(StreamEntry entry, int deliveryCount, CancellationToken token)
     {
@@ -321,6 +351,9 @@ internal sealed partial class RedisStreamSubscription : IAsyncDisposable
 
         [LoggerMessage(EventId = 2413, Level = LogLevel.Error, Message = "Pub/sub {ComponentName}: delivering entry {Id} of {Topic} failed; it is claimed again after processingTimeout")]
         public static partial void DeliveryFailed(ILogger logger, string componentName, string topic, string id, Exception exception);
+
+        [LoggerMessage(EventId = 2415, Level = LogLevel.Information, Message = "Pub/sub {ComponentName}: consumer {Consumer} of {Topic} had not read for {IdleMs} ms and held nothing; it is removed from the group")]
+        public static partial void ConsumerForgotten(ILogger logger, string componentName, string topic, string consumer, long idleMs);
 
         [LoggerMessage(EventId = 2414, Level = LogLevel.Debug, Message = "Pub/sub {ComponentName}: leaving the consumer group of {Topic} failed: {Reason}")]
         public static partial void CleanupFailed(ILogger logger, string componentName, string topic, string reason);

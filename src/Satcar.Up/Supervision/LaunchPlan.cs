@@ -301,7 +301,13 @@ internal sealed class LaunchPlan
         if (app.AppPort is { } port)
         {
             environment["APP_PORT"] = Text(port);
-            environment["ASPNETCORE_URLS"] = $"{app.AppProtocol}://{Authority(app.AppAddress)}:{Text(port)}";
+            var tls = app.AppProtocol is "https" or "grpcs";
+            environment["ASPNETCORE_URLS"] = $"{(tls ? "https" : "http")}://{Authority(app.AppAddress)}:{Text(port)}";
+            if (app.AppProtocol == "grpc")
+            {
+                // The satcar calls a grpc app over h2c (HTTP/2 without TLS), which Kestrel serves only when told to.
+                environment["Kestrel__EndpointDefaults__Protocols"] = "Http2";
+            }
         }
 
         foreach (var (name, value) in app.Env)

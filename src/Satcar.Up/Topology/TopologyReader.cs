@@ -170,9 +170,9 @@ internal static partial class TopologyReader
         }
 
         var protocol = section.String("appProtocol");
-        if (protocol is not null && protocol is not ("http" or "https"))
+        if (protocol is not null && protocol is not ("http" or "https" or "grpc" or "grpcs"))
         {
-            section.Problem("appProtocol", $"must be http or https; got '{protocol}'");
+            section.Problem("appProtocol", $"must be http, https, grpc or grpcs; got '{protocol}'");
         }
 
         var level = section.String("logLevel");

@@ -161,4 +161,40 @@ public sealed class TopologyFileTests : IDisposable
         var link = processes["orderstore/link"].Arguments.ToList();
         Assert.Equal(store["DAPR_GRPC_PORT"], link[link.IndexOf("--dapr-grpc-port") + 1]);
     }
+
+    [Theory]
+    [InlineData("grpc", "--app-protocol grpc", "http://127.0.0.1:6001", "Http2")]
+    [InlineData("grpcs", "--app-protocol grpcs", "https://127.0.0.1:6001", null)]
+    [InlineData("https", "--app-protocol https", "https://127.0.0.1:6001", null)]
+    public void A_grpc_app_gets_its_protocol_and_an_h2c_listener(string protocol, string flag, string urls, string? kestrelProtocols)
+    {
+        var file = _dir.Write("satcar.yaml", $"""
+            apps:
+              - appID: orders
+                appPort: 6001
+                appProtocol: {protocol}
+                command: ["./orders"]
+            """);
+        var (topology, problems) = TopologyReader.Read(file, NoVariables);
+        Assert.True(topology is not null, string.Join('\n', problems));
+        var processes = LaunchPlan.Create(topology, _dir.Path).Stages.SelectMany(s => s).ToDictionary(p => p.Name);
+
+        Assert.Contains(flag, string.Join(' ', processes["orders/satcar"].Arguments), StringComparison.Ordinal);
+        var environment = processes["orders"].Environment;
+        Assert.Equal(urls, environment["ASPNETCORE_URLS"]);
+        Assert.Equal(kestrelProtocols, environment.GetValueOrDefault("Kestrel__EndpointDefaults__Protocols"));
+    }
+
+    [Fact]
+    public void An_unknown_app_protocol_is_named_with_the_ones_there_are()
+    {
+        var file = _dir.Write("satcar.yaml", """
+            apps:
+              - appID: orders
+                appProtocol: h2c
+            """);
+        var (topology, problems) = TopologyReader.Read(file, NoVariables);
+        Assert.Null(topology);
+        Assert.Contains(problems, p => p.ToString().Contains("apps[0].appProtocol: must be http, https, grpc or grpcs; got 'h2c'", StringComparison.Ordinal));
+    }
 }

@@ -30,7 +30,7 @@ public sealed class ResourceLoader(ComponentRegistry registry)
         var problems = new List<ResourceProblem>();
         var notes = new List<string>();
         var components = new List<ComponentResource>();
-        var subscriptions = new List<(SubscriptionSpec Spec, IReadOnlyList<string> Scopes)>();
+        var subscriptions = new List<(SubscriptionSpec Spec, IReadOnlyList<string> Scopes, string? Namespace)>();
 
         foreach (var folder in request.ResourcePaths)
         {
@@ -61,6 +61,7 @@ public sealed class ResourceLoader(ComponentRegistry registry)
 
         var subscribed = subscriptions
             .Where(s => request.AppId is null || s.Scopes.Count == 0 || s.Scopes.Contains(request.AppId, StringComparer.Ordinal))
+            .Where(s => request.Namespace is null || s.Namespace is null || s.Namespace == request.Namespace)
             .Select(s => s.Spec)
             .ToList();
         return new ResourceSet(loaded, components.Count - loaded.Count, configuration, problems, notes) { Subscriptions = subscribed };
@@ -136,7 +137,7 @@ public sealed class ResourceLoader(ComponentRegistry registry)
 
     private void ReadResourceDocument(
         string file, YamlMappingNode root, int line, List<ComponentResource> components,
-        List<(SubscriptionSpec, IReadOnlyList<string>)> subscriptions, List<ResourceProblem> problems, List<string> notes)
+        List<(SubscriptionSpec, IReadOnlyList<string>, string?)> subscriptions, List<ResourceProblem> problems, List<string> notes)
     {
         var fields = new Fields(file, root, problems);
         var kind = fields.String("kind");
@@ -260,7 +261,7 @@ public sealed class ResourceLoader(ComponentRegistry registry)
     /// A <c>kind: Subscription</c> document: <c>dapr.io/v1alpha1</c> with <c>spec.route</c>, or
     /// <c>dapr.io/v2alpha1</c> with <c>spec.routes</c> (CEL <c>rules</c> and a <c>default</c>).
     /// </summary>
-    private static (SubscriptionSpec, IReadOnlyList<string>)? ReadSubscription(Fields fields, string file, int line)
+    private static (SubscriptionSpec, IReadOnlyList<string>, string?)? ReadSubscription(Fields fields, string file, int line)
     {
         var before = fields.ProblemCount;
         var apiVersion = fields.String("apiVersion");
@@ -351,7 +352,7 @@ public sealed class ResourceLoader(ComponentRegistry registry)
             DeadLetterTopic = spec.String("deadLetterTopic"),
             Type = "DECLARATIVE",
             Source = $"{file}:{line}",
-        }, fields.StringList("scopes"));
+        }, fields.StringList("scopes"), fields.Mapping("metadata")?.String("namespace"));
     }
 
     private static List<MetadataItem> ReadMetadataItems(Fields spec, Fields root)

@@ -291,4 +291,52 @@ public sealed class ResourceLoaderTests : IDisposable
         Assert.StartsWith("spec.secrets.scopes[0].defaultAccess", problem.Field, StringComparison.Ordinal);
         Assert.Equal(9, problem.Line);
     }
+
+    [Fact]
+    public void With_NAMESPACE_set_subscriptions_and_components_of_another_namespace_are_not_loaded()
+    {
+        _dir.Write("subscriptions.yaml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Subscription
+            metadata:
+              name: in-prod
+              namespace: prod
+            spec:
+              pubsubname: pubsub
+              topic: prod-orders
+              route: /orders
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: Subscription
+            metadata:
+              name: in-test
+              namespace: test
+            spec:
+              pubsubname: pubsub
+              topic: test-orders
+              route: /orders
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: Subscription
+            metadata:
+              name: anywhere
+            spec:
+              pubsubname: pubsub
+              topic: all-orders
+              route: /orders
+            """);
+        _dir.Write("statestore.yaml", Store.Replace("name: statestore", "name: statestore\n  namespace: test", StringComparison.Ordinal));
+
+        ResourceSet LoadIn(string? ns) =>
+            _loader.Load(new ResourceLoadRequest { ResourcePaths = [_dir.Path], ConfigFiles = [], Namespace = ns });
+
+        var prod = LoadIn("prod");
+        Assert.Empty(prod.Problems);
+        Assert.Equal(["all-orders", "prod-orders"], prod.Subscriptions.Select(s => s.Topic).Order(StringComparer.Ordinal));
+        Assert.Empty(prod.Components);
+        Assert.Equal(["all-orders", "test-orders"], LoadIn("test").Subscriptions.Select(s => s.Topic).Order(StringComparer.Ordinal));
+        Assert.Single(LoadIn("test").Components);
+        // Without NAMESPACE, metadata.namespace is ignored, as in daprd.
+        Assert.Equal(3, LoadIn(null).Subscriptions.Count);
+    }
 }

@@ -200,6 +200,10 @@ public static class ApiErrors
         return quoted.Append('"').ToString();
     }
 
+    /// <summary>A route that the Configuration's <c>spec.api</c> does not enable, when invocation is not enabled either.</summary>
+    public static ApiException EndpointNotAvailable() =>
+        new(new ApiError(NotImplemented, "requested endpoint is not available"));
+
     public static ApiException NoAppId() =>
         new(new ApiError(DirectInvoke, "failed getting app id either from the URL path or the header dapr-app-id", 404));
 

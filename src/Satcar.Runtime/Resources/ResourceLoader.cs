@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Satcar.Runtime.Components;
 using Satcar.Runtime.PubSub;
 using Satcar.Runtime.Secrets;
+using Satcar.Runtime.Security;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -497,7 +498,14 @@ public sealed class ResourceLoader(ComponentRegistry registry)
         }
 
         // A broken secret scope must not silently widen or narrow access: daprd refuses to start.
-        foreach (var problem in SecretScopes.Read(YamlJson.ToObject(spec)).Problems)
+        var specJson = YamlJson.ToObject(spec);
+        foreach (var problem in SecretScopes.Read(specJson).Problems)
+        {
+            fields.Problem(problem.Field, problem.Message);
+        }
+
+        // Likewise a broken API allowlist rule: ignoring it would leave open an API its author meant to close.
+        foreach (var problem in ApiAllowlist.Read(specJson).Problems)
         {
             fields.Problem(problem.Field, problem.Message);
         }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Satcar.Runtime.Resources;
 
 namespace Satcar.Runtime.Secrets;
 
@@ -41,7 +42,7 @@ public sealed class SecretScopes
     /// <summary>Reads <c>spec.secrets.scopes</c> from a Configuration's spec (null when there is no Configuration).</summary>
     public static SecretScopes Read(JsonObject? spec)
     {
-        if (Field(spec, "secrets") is not { } secretsNode)
+        if (GoJson.Field(spec, "secrets") is not { } secretsNode)
         {
             return None;
         }
@@ -54,7 +55,7 @@ public sealed class SecretScopes
             return new SecretScopes(scopes, problems);
         }
 
-        switch (Field(secrets, "scopes"))
+        switch (GoJson.Field(secrets, "scopes"))
         {
             case null:
                 return new SecretScopes(scopes, problems);
@@ -108,7 +109,7 @@ public sealed class SecretScopes
 
     private static string? ReadString(JsonObject entry, string name, string path, List<SecretScopeProblem> problems)
     {
-        switch (Field(entry, name))
+        switch (GoJson.Field(entry, name))
         {
             case null:
                 return null;
@@ -123,7 +124,7 @@ public sealed class SecretScopes
     private static HashSet<string> ReadNames(JsonObject entry, string name, string path, List<SecretScopeProblem> problems)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
-        switch (Field(entry, name))
+        switch (GoJson.Field(entry, name))
         {
             case null:
                 break;
@@ -148,26 +149,6 @@ public sealed class SecretScopes
         }
 
         return names;
-    }
-
-    /// <summary>A field of <paramref name="node"/> matched as Go's JSON decoder does: any case, the last match wins.</summary>
-    private static JsonNode? Field(JsonObject? node, string name)
-    {
-        if (node is null)
-        {
-            return null;
-        }
-
-        JsonNode? found = null;
-        foreach (var (key, value) in node)
-        {
-            if (key.Equals(name, StringComparison.OrdinalIgnoreCase))
-            {
-                found = value;
-            }
-        }
-
-        return found;
     }
 }
 

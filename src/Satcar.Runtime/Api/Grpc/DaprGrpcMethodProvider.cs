@@ -26,6 +26,7 @@ internal sealed partial class DaprGrpcMethodProvider : IServiceMethodProvider<Da
     public const string ApiTokenKey = "dapr-api-token";
 
     private readonly ApiToken? _token;
+    private readonly ApiAllowlist _apis;
     private readonly bool _apiLogging;
     private readonly ILogger _logger;
     private readonly ILogger _apiLogger;
@@ -33,6 +34,7 @@ internal sealed partial class DaprGrpcMethodProvider : IServiceMethodProvider<Da
     public DaprGrpcMethodProvider(SatcarOptions options, ResourceSet resources, ILoggerFactory loggerFactory)
     {
         _token = string.IsNullOrEmpty(options.ApiToken) ? null : new ApiToken(options.ApiToken);
+        _apis = ApiAllowlist.Read(resources.Configuration?.Spec);
         _apiLogging = options.EnableApiLogging ?? resources.Configuration?.ApiLogging ?? false;
         _logger = loggerFactory.CreateLogger<DaprGrpcApi>();
         _apiLogger = loggerFactory.CreateLogger("Satcar.Api");
@@ -63,6 +65,12 @@ internal sealed partial class DaprGrpcMethodProvider : IServiceMethodProvider<Da
         where TRequest : class, IMessage<TRequest>, new()
         where TResponse : class, IMessage<TResponse>, new()
     {
+        // An RPC the Configuration's spec.api does not enable is not bound, so it answers Unimplemented as in daprd.
+        if (!_apis.ServesGrpc(name))
+        {
+            return;
+        }
+
         context.AddUnaryMethod(
             GrpcMethods.Unary<TRequest, TResponse>(DaprService, name),
             [],

@@ -30,6 +30,7 @@ internal sealed partial class HttpApi(
     private const string V1Alpha1 = "v1.0-alpha1";
 
     private readonly ApiToken? _token = string.IsNullOrEmpty(options.ApiToken) ? null : new ApiToken(options.ApiToken);
+    private readonly ApiAllowlist _apis = ApiAllowlist.Read(resources.Configuration?.Spec);
     private readonly ILogger _logger = loggerFactory.CreateLogger<HttpApi>();
     private readonly ILogger _apiLogger = loggerFactory.CreateLogger("Satcar.Api");
 
@@ -87,6 +88,12 @@ internal sealed partial class HttpApi(
 
     private Task DispatchAsync(HttpContext context, ApiPath path)
     {
+        // An API the Configuration's spec.api does not enable is an unknown route, as in daprd, where it is never registered.
+        if (path.Count >= 2 && !_apis.ServesHttp(path[0], Rest(path, 1)))
+        {
+            return FallbackAsync(context, path);
+        }
+
         var method = context.Request.Method;
         if (path.Count >= 3 && path[0] == V1 && path[1] == "state" && DispatchState(context, path, method) is { } stateCall)
         {
@@ -133,8 +140,14 @@ internal sealed partial class HttpApi(
             }
         }
 
-        return invoke.InvokeServiceAsync(context, path, urlAppId: null, methodStart: 0);
+        return FallbackAsync(context, path);
     }
+
+    /// <summary>daprd's fallback for a route it does not know: service invocation through the <c>dapr-app-id</c> header, when the invoke API is enabled.</summary>
+    private Task FallbackAsync(HttpContext context, ApiPath path) =>
+        _apis.ServesHttpInvocationFallback
+            ? invoke.InvokeServiceAsync(context, path, urlAppId: null, methodStart: 0)
+            : throw ApiErrors.EndpointNotAvailable();
 
     /// <summary>The decoded segments from <paramref name="start"/> on, joined by '/': a topic may contain slashes.</summary>
     private static string Rest(ApiPath path, int start) => string.Join('/', path.Segments.Skip(start));

@@ -27,6 +27,24 @@ public sealed class TestCertificates
     /// <summary>The server certificate with its private key, for Kestrel.</summary>
     public X509Certificate2 Server { get; }
 
+    /// <summary>An HTTP handler (HTTP/1.1 and HTTP/2) that trusts exactly this CA: what a client given <c>--satcar-ca-file</c> does.</summary>
+    public SocketsHttpHandler TrustingHandler()
+    {
+        var ca = X509Certificate2.CreateFromPem(File.ReadAllText(CaFile));
+        return new SocketsHttpHandler
+        {
+            SslOptions =
+            {
+                CertificateChainPolicy = new X509ChainPolicy
+                {
+                    TrustMode = X509ChainTrustMode.CustomRootTrust,
+                    CustomTrustStore = { ca },
+                    RevocationMode = X509RevocationMode.NoCheck,
+                },
+            },
+        };
+    }
+
     /// <summary>Creates the CA and a server certificate valid for the given loopback addresses.</summary>
     public static TestCertificates Create(string directory, params string[] addresses)
     {

@@ -109,6 +109,8 @@ internal static class RunCommand
         public readonly Option<int> GracefulShutdownSeconds = new("--dapr-graceful-shutdown-seconds") { Description = "How long a shutdown may take.", DefaultValueFactory = _ => 5 };
         public readonly Option<string?> PeerListenAddress = new("--dapr-internal-grpc-listen-address") { Description = "The address the peer port binds to (default: all interfaces)." };
         public readonly Option<string?> PeerSecretFile = new("--peer-secret-file") { Description = "A file holding the shared peer secret (or set SATCAR_PEER_SECRET). Without one, peer calls are off." };
+        public readonly Option<string?> ApiTlsCertFile = new("--api-tls-cert-file") { Description = "PEM certificate: serve the Dapr HTTP and gRPC API ports over TLS (satcar's own flag)." };
+        public readonly Option<string?> ApiTlsKeyFile = new("--api-tls-key-file") { Description = "PEM private key of --api-tls-cert-file." };
         public readonly Option<string?> PeerTlsCertFile = new("--peer-tls-cert-file") { Description = "PEM certificate: serve the peer port over TLS and call peers over https." };
         public readonly Option<string?> PeerTlsKeyFile = new("--peer-tls-key-file") { Description = "PEM private key of --peer-tls-cert-file." };
         public readonly Option<string?> PeerTlsCaFile = new("--peer-tls-ca-file") { Description = "PEM CA to check peer certificates against instead of the system store." };
@@ -125,7 +127,7 @@ internal static class RunCommand
         [
             AppId, AppPort, AppProtocol, AppChannelAddress, AppUrl, DaprHttpPort, DaprGrpcPort, DaprInternalGrpcPort,
             ListenAddresses, ResourcesPath, Config, Level, LogAsJson, MaxBodySize, MaxRequestSizeMb, EnableApiLogging,
-            HostAddress, MetricsPort, ProfilePort, GracefulShutdownSeconds, PeerListenAddress, PeerSecretFile, PeerTlsCertFile,
+            HostAddress, MetricsPort, ProfilePort, GracefulShutdownSeconds, PeerListenAddress, PeerSecretFile, ApiTlsCertFile, ApiTlsKeyFile, PeerTlsCertFile,
             PeerTlsKeyFile, PeerTlsCaFile, PeerTlsSkipVerify, AppTlsCaFile, AppTlsSkipVerify, AppHealthCheck, AppHealthCheckPath,
             AppHealthProbeInterval, AppHealthProbeTimeout, AppHealthThreshold,
         ];
@@ -229,6 +231,8 @@ internal static class RunCommand
                 PeerSecret = parse.GetValue(PeerSecretFile) is { } secretFile
                     ? File.ReadAllText(secretFile).Trim()
                     : NullIfEmpty(Environment.GetEnvironmentVariable("SATCAR_PEER_SECRET")),
+                ApiTlsCertFile = parse.GetValue(ApiTlsCertFile),
+                ApiTlsKeyFile = parse.GetValue(ApiTlsKeyFile),
                 PeerTlsCertFile = parse.GetValue(PeerTlsCertFile),
                 PeerTlsKeyFile = parse.GetValue(PeerTlsKeyFile),
                 PeerTlsCaFile = parse.GetValue(PeerTlsCaFile),

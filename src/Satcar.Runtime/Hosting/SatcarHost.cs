@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -93,7 +94,8 @@ public sealed partial class SatcarHost : IAsyncDisposable
             throw new SatcarStartException([.. resources.Problems.Select(p => p.ToString())]);
         }
 
-        var app = Build(options, registry, resources, configureLogging);
+        var apiCertificate = LoadCertificate("--api-tls-cert-file", options.ApiTlsCertFile, options.ApiTlsKeyFile);
+        var app = Build(options, registry, resources, apiCertificate, configureLogging);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SatcarHost>();
         foreach (var note in resources.Notes)
         {
@@ -159,6 +161,11 @@ public sealed partial class SatcarHost : IAsyncDisposable
             Log.NoTokenOnNetwork(logger);
         }
 
+        if (!options.ApiTls && !IsLoopbackOnly(options))
+        {
+            Log.ApiWithoutTls(logger);
+        }
+
         if (options.PeersEnabled && !options.PeerTls && options.PeerListenAddress is not ("localhost" or "127.0.0.1" or "::1"))
         {
             Log.PeersWithoutTls(logger);
@@ -205,8 +212,26 @@ public sealed partial class SatcarHost : IAsyncDisposable
         };
     }
 
+    /// <summary>A PEM certificate and key for Kestrel; a file that is not one stops the start with the flag named.</summary>
+    private static X509Certificate2? LoadCertificate(string flag, string? certFile, string? keyFile)
+    {
+        if (certFile is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return X509Certificate2.CreateFromPemFile(certFile, keyFile);
+        }
+        catch (Exception e) when (e is CryptographicException or IOException or ArgumentException)
+        {
+            throw new SatcarStartException([$"{flag}: cannot load the certificate and its key: {e.Message}"]);
+        }
+    }
+
     private static WebApplication Build(
-        SatcarOptions options, ComponentRegistry registry, ResourceSet resources, Action<ILoggingBuilder>? configureLogging)
+        SatcarOptions options, ComponentRegistry registry, ResourceSet resources, X509Certificate2? apiCertificate, Action<ILoggingBuilder>? configureLogging)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "satcar" });
         builder.WebHost.UseKestrelHttpsConfiguration();
@@ -221,9 +246,10 @@ public sealed partial class SatcarHost : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = (2 * options.MaxBodySize) + (64 * 1024);
             // daprd's ReadHeaderTimeout.
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            Listen(kestrel, options.ListenAddresses, options.DaprHttpPort, HttpProtocols.Http1AndHttp2);
-            // daprd's gRPC port speaks HTTP/2 without TLS (prior knowledge), which Kestrel serves only on an HTTP/2-only endpoint.
-            Listen(kestrel, options.ListenAddresses, options.DaprGrpcPort, HttpProtocols.Http2);
+            Listen(kestrel, options.ListenAddresses, options.DaprHttpPort, HttpProtocols.Http1AndHttp2, apiCertificate);
+            // daprd's gRPC port speaks HTTP/2 without TLS (prior knowledge), which Kestrel serves only on an HTTP/2-only
+            // endpoint; with --api-tls-* it is HTTP/2 over TLS.
+            Listen(kestrel, options.ListenAddresses, options.DaprGrpcPort, HttpProtocols.Http2, apiCertificate);
             if (options.PeersEnabled)
             {
                 ListenPeers(kestrel, options);
@@ -301,9 +327,16 @@ public sealed partial class SatcarHost : IAsyncDisposable
         return app;
     }
 
-    private static void Listen(KestrelServerOptions kestrel, IReadOnlyList<string> addresses, int port, HttpProtocols protocols)
+    private static void Listen(KestrelServerOptions kestrel, IReadOnlyList<string> addresses, int port, HttpProtocols protocols, X509Certificate2? certificate)
     {
-        Action<ListenOptions> configure = listen => listen.Protocols = protocols;
+        Action<ListenOptions> configure = listen =>
+        {
+            listen.Protocols = protocols;
+            if (certificate is not null)
+            {
+                listen.UseHttps(certificate);
+            }
+        };
         if (addresses.Count == 0)
         {
             kestrel.ListenAnyIP(port, configure);
@@ -397,6 +430,9 @@ public sealed partial class SatcarHost : IAsyncDisposable
 
         [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "satcar {AppId} started (runtime {Version}, {ComponentCount} components)")]
         public static partial void Started(ILogger logger, string appId, string version, int componentCount);
+
+        [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "The API listens beyond loopback without TLS: the API token and all API traffic cross the network in clear; use --api-tls-cert-file and --api-tls-key-file")]
+        public static partial void ApiWithoutTls(ILogger logger);
 
         [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "The API listens beyond loopback and DAPR_API_TOKEN is not set: anyone who can reach this port can use it")]
         public static partial void NoTokenOnNetwork(ILogger logger);

@@ -56,6 +56,15 @@ public sealed class SatcarOptions
     /// </summary>
     public string? PeerSecret { get; set; }
 
+    /// <summary>
+    /// <c>--api-tls-cert-file</c> and <c>--api-tls-key-file</c> (PEM): serve the Dapr HTTP and gRPC API ports over TLS, so a
+    /// link or an app on another host reaches the satcar over https and the API token does not cross the network in
+    /// clear. satcar's own: daprd's API is meant for localhost and has no TLS.
+    /// </summary>
+    public string? ApiTlsCertFile { get; set; }
+
+    public string? ApiTlsKeyFile { get; set; }
+
     /// <summary><c>--peer-tls-cert-file</c> and <c>--peer-tls-key-file</c> (PEM): serve the peer port over TLS and call peers over https.</summary>
     public string? PeerTlsCertFile { get; set; }
 
@@ -96,6 +105,8 @@ public sealed class SatcarOptions
 
     /// <summary>True when the peer port serves TLS (and peers are called over https).</summary>
     public bool PeerTls => PeerTlsCertFile is not null;
+
+    public bool ApiTls => ApiTlsCertFile is not null;
 
     /// <summary><c>--dapr-listen-addresses</c>: addresses the API binds to; empty binds every interface, as daprd does.</summary>
     public IReadOnlyList<string> ListenAddresses { get; set; } = [];
@@ -252,6 +263,13 @@ public sealed class SatcarOptions
             errors.Add("--peer-tls-cert-file and --peer-tls-key-file go together");
         }
 
+        if ((ApiTlsCertFile is null) != (ApiTlsKeyFile is null))
+        {
+            errors.Add("--api-tls-cert-file and --api-tls-key-file go together");
+        }
+
+        CheckFile(errors, "--api-tls-cert-file", ApiTlsCertFile);
+        CheckFile(errors, "--api-tls-key-file", ApiTlsKeyFile);
         CheckFile(errors, "--peer-tls-cert-file", PeerTlsCertFile);
         CheckFile(errors, "--peer-tls-key-file", PeerTlsKeyFile);
         CheckFile(errors, "--peer-tls-ca-file", PeerTlsCaFile);

@@ -38,24 +38,33 @@ internal sealed class Connector
     /// <summary>Waits for the target's addresses; they are resolved on first use and kept for the run.</summary>
     public Task<IPEndPoint[]> EndPointsAsync(CancellationToken cancellationToken) => _endpoints.Value.WaitAsync(cancellationToken);
 
+    /// <summary>The order in which a new connection tries the run's addresses: the one that last connected first.</summary>
+    public AddressCursor Addresses(IPEndPoint[] endpoints) => new(endpoints, Volatile.Read(ref _preferred));
+
+    /// <summary>The address <paramref name="cursor"/> is on connected; the next connection tries it first.</summary>
+    public void Connected(in AddressCursor cursor) => Volatile.Write(ref _preferred, cursor.Index);
+
     /// <summary>
-    /// Connects a socket, trying the addresses in turn (the one that last worked first), each with a socket of its own
-    /// family: a dual-mode socket and the runtime's multi-address connect cost measurably more per connection.
+    /// A socket for one address, of that address's family: a dual-mode socket and the runtime's multi-address connect
+    /// cost measurably more per connection. Nagle is off so that the rest of a request too large for one send leaves at
+    /// once instead of waiting for the server's delayed ACK.
     /// </summary>
+    public static Socket NewSocket(IPEndPoint endpoint) => new(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+
+    /// <summary>Connects a socket, trying the addresses in turn (the one that last worked first).</summary>
     public async ValueTask<Socket> ConnectAsync(IPEndPoint[] endpoints, CancellationToken cancellationToken)
     {
-        var first = Volatile.Read(ref _preferred);
-        for (var attempt = 0; ; attempt++)
+        var cursor = Addresses(endpoints);
+        while (true)
         {
-            var index = (first + attempt) % endpoints.Length;
-            var socket = new Socket(endpoints[index].AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            var socket = NewSocket(cursor.Current);
             try
             {
-                await socket.ConnectAsync(endpoints[index], cancellationToken);
-                Volatile.Write(ref _preferred, index);
+                await socket.ConnectAsync(cursor.Current, cancellationToken);
+                Connected(cursor);
                 return socket;
             }
-            catch (SocketException) when (attempt < endpoints.Length - 1)
+            catch (SocketException) when (cursor.MoveNext())
             {
                 socket.Dispose();
             }
@@ -99,4 +108,18 @@ internal sealed class Connector
         var addresses = await Dns.GetHostAddressesAsync(host);
         return addresses.Length > 0 ? [.. addresses.Select(a => new IPEndPoint(a, port))] : throw new SocketException((int)SocketError.HostNotFound);
     }
+}
+
+/// <summary>Walks a run's addresses once, from the one that last connected, wrapping around.</summary>
+internal struct AddressCursor(IPEndPoint[] endpoints, int first)
+{
+    private int _attempt;
+
+    /// <summary>The position of <see cref="Current"/> in the run's addresses.</summary>
+    public readonly int Index => (first + _attempt) % endpoints.Length;
+
+    public readonly IPEndPoint Current => endpoints[Index];
+
+    /// <summary>Moves to the next address; false when every address has been tried.</summary>
+    public bool MoveNext() => ++_attempt < endpoints.Length;
 }

@@ -4,59 +4,19 @@ using System.Runtime.CompilerServices;
 
 namespace Satcar.Bench.Http1;
 
-/// <summary>Where an exchange was when it stopped.</summary>
-internal enum ExchangePhase : byte
-{
-    Connecting,
-    Handshake,
-    Writing,
-    Reading,
-
-    /// <summary>The response was complete; waiting for the close the server announced (or the request asked for).</summary>
-    AwaitingClose,
-}
-
 /// <summary>
-/// One request and its response, in <see cref="Stopwatch"/> timestamps and ticks, with ab's moments: the connect
-/// time, the end of the write (<c>endwrite</c>), the first read that brought bytes (<c>beginread</c>) and the end
-/// (<c>done</c>: the last body byte on a kept-alive connection, otherwise the server's close).
-/// </summary>
-internal struct Exchange
-{
-    /// <summary>A whole response arrived.</summary>
-    public bool Completed;
-
-    /// <summary>When not completed and nothing was thrown: invalid, or closed before or in the middle of the response.</summary>
-    public ReadOutcome Read;
-
-    /// <summary>What was thrown, cancellation included; null when the exchange ended with a value.</summary>
-    public Exception? Error;
-
-    /// <summary>Why the response was invalid.</summary>
-    public string? Detail;
-
-    public ExchangePhase Phase;
-    public int Status;
-    public bool KeptAlive;
-
-    /// <summary>Connections opened for this request: 0 on a kept-alive one, 2 when a kept-alive one had been closed by the server.</summary>
-    public int Connections;
-    public long ConnectTicks;
-    public long WriteEndTimestamp;
-    public long FirstByteTimestamp;
-    public long DoneTimestamp;
-    public long WireBytes;
-    public long BodyBytes;
-}
-
-/// <summary>
-/// The measuring client: a minimal HTTP/1.1 client on a raw socket (and <see cref="System.Net.Security.SslStream"/> for
-/// https) that writes a pre-serialised request and parses the response itself, one worker's connection at a time.
-/// It exists because .NET's HttpClient stack cost measurably more CPU per request than ab's socket loop: on the
-/// 2-vCPU machine where client and server share the cores, satcar bench's means were 1.2× (-k -c 1), 1.9× (-k -c 4)
-/// and 1.65× (no keep-alive) ab's on the same target (bench/results/2026-11-25-0221-ab-agreement.md), which is the
-/// client's cost, not the server's. Here a kept-alive request is one write and, usually, one read into a buffer the
-/// worker keeps, with nothing allocated.
+/// The measuring client's async engine: a minimal HTTP/1.1 client on a raw socket (and
+/// <see cref="System.Net.Security.SslStream"/> for https) that writes a pre-serialised request and parses the response
+/// itself, one worker's connection at a time, on .NET's async sockets. It runs https, open-loop (<c>--rate</c>) runs
+/// and everything on platforms without epoll; a closed-loop http run on Linux goes on the <see cref="EpollLoop"/>,
+/// which follows the same rules (<see cref="Exchange"/>, <see cref="ResponseReader"/>) on one thread.
+/// The raw client exists because .NET's HttpClient stack cost measurably more CPU per request than ab's socket loop:
+/// on the 2-vCPU machine where client and server share the cores, satcar bench's means were 1.2× (-k -c 1), 1.9×
+/// (-k -c 4) and 1.65× (no keep-alive) ab's on the same target (bench/results/2026-11-25-0221-ab-agreement.md), which
+/// is the client's cost, not the server's. Here a kept-alive request is one write and, usually, one read into a
+/// buffer the worker keeps, with nothing allocated. The async sockets under it still cost more than ab's loop (an
+/// eager receive that finds nothing, the hand-off from the runtime's epoll thread, the state machines): 1.35× ab's
+/// mean at -k -c 4, which is why closed-loop http on Linux does not run here.
 /// </summary>
 internal sealed class Http1Connection(Connector connector) : IDisposable
 {
@@ -78,9 +38,8 @@ internal sealed class Http1Connection(Connector connector) : IDisposable
         var exchange = default(Exchange);
         for (var attempt = 0; ; attempt++)
         {
-            var reused = _stream is not null;
-            exchange.Phase = ExchangePhase.Connecting;
-            exchange.WireBytes = 0;
+            var mayRetry = _stream is not null && attempt == 0;
+            exchange.BeginAttempt();
             try
             {
                 if (_stream is null)
@@ -91,51 +50,36 @@ internal sealed class Http1Connection(Connector connector) : IDisposable
                     exchange.Phase = ExchangePhase.Handshake;
                     _stream = await connector.OpenStreamAsync(socket, cancellationToken);
                     _reader.Clear();
-                    exchange.ConnectTicks += Stopwatch.GetTimestamp() - started;
-                    exchange.Connections++;
+                    exchange.Connected(started);
                 }
 
                 exchange.Phase = ExchangePhase.Writing;
                 await _stream.WriteAsync(request.Bytes, cancellationToken);
-                exchange.WriteEndTimestamp = Stopwatch.GetTimestamp();
+                exchange.Written();
 
-                exchange.Phase = ExchangePhase.Reading;
                 var read = await _reader.ReadAsync(_stream, request.IsHead, cancellationToken);
-                exchange.WireBytes = read.WireBytes;
-                exchange.FirstByteTimestamp = read.FirstByteTimestamp;
-                if (read.Outcome != ReadOutcome.Complete)
+                switch (exchange.OnResponse(read, Parser, request, mayRetry))
                 {
-                    Close();
-                    if (read.Outcome == ReadOutcome.ClosedBeforeResponse && reused && attempt == 0)
-                    {
+                    case ResponseStep.Retry:
+                        Close();
                         continue;
-                    }
-
-                    exchange.Read = read.Outcome;
-                    exchange.Detail = read.Outcome == ReadOutcome.Invalid ? Parser.Error : null;
-                    exchange.DoneTimestamp = Stopwatch.GetTimestamp();
-                    return exchange;
-                }
-
-                exchange.Status = Parser.StatusCode;
-                exchange.BodyBytes = Parser.BodyBytes;
-                exchange.KeptAlive = request.KeepAlive && Parser.ServerKeepsAlive && !read.Leftover && !read.EndOfStream;
-                if (!exchange.KeptAlive)
-                {
-                    // ab's done is the server's close when the connection is not kept; a connection that is out of step
-                    // (bytes after the response) or that nobody announced closing is closed from this side at once.
-                    if (!read.EndOfStream && !read.Leftover && (request.AsksClose || Parser.ServerAnnouncedClose))
-                    {
+                    case ResponseStep.Fail:
+                        Close();
+                        exchange.Done();
+                        return exchange;
+                    case ResponseStep.AwaitClose:
                         exchange.Phase = ExchangePhase.AwaitingClose;
                         await AwaitCloseAsync(_stream, cancellationToken);
-                    }
-
-                    exchange.DoneTimestamp = Stopwatch.GetTimestamp();
-                    Close();
-                }
-                else
-                {
-                    exchange.DoneTimestamp = Stopwatch.GetTimestamp();
+                        exchange.Done();
+                        Close();
+                        break;
+                    case ResponseStep.Close:
+                        exchange.Done();
+                        Close();
+                        break;
+                    default:
+                        exchange.Done();
+                        break;
                 }
 
                 exchange.Completed = true;
@@ -144,19 +88,12 @@ internal sealed class Http1Connection(Connector connector) : IDisposable
             catch (Exception e)
             {
                 Close();
-                if (exchange.Phase == ExchangePhase.Reading)
-                {
-                    exchange.WireBytes = _reader.BytesReceived;
-                }
-
-                if (reused && attempt == 0 && exchange.WireBytes == 0 && exchange.Phase is ExchangePhase.Writing or ExchangePhase.Reading
-                    && !cancellationToken.IsCancellationRequested && e is IOException or SocketException)
+                if (exchange.RetriesAfter(e, _reader.BytesReceived, mayRetry, cancellationToken.IsCancellationRequested))
                 {
                     continue;
                 }
 
-                exchange.Error = e;
-                exchange.DoneTimestamp = Stopwatch.GetTimestamp();
+                exchange.Fail(e);
                 return exchange;
             }
         }

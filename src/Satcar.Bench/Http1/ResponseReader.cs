@@ -28,7 +28,9 @@ internal readonly record struct ResponseRead(ReadOutcome Outcome, long FirstByte
 /// Reads responses off one connection after another into a buffer it keeps for the life of a worker, so that the hot
 /// path allocates nothing: the parser consumes what each read brings, a line that is not complete yet is moved to the
 /// front of the buffer, and the next read appends to it. The parser's bounds keep an unfinished line well below the
-/// buffer's size, so there is always room to read.
+/// buffer's size, so there is always room to read. The steps are synchronous (<see cref="Begin"/>,
+/// <see cref="FreeSpace"/>, <see cref="Received"/>, <see cref="TryParse"/>, <see cref="EndOfStream"/>) so that the
+/// epoll engine, which reads the socket itself when it is ready, shares them with <see cref="ReadAsync"/>.
 /// </summary>
 internal sealed class ResponseReader
 {
@@ -37,64 +39,88 @@ internal sealed class ResponseReader
     private readonly byte[] _buffer = new byte[BufferSize];
     private int _start;
     private int _end;
+    private long _firstByte;
 
     public ResponseParser Parser { get; } = new();
 
     /// <summary>Bytes read so far for the response being read, also when the read ended in an exception.</summary>
     public long BytesReceived { get; private set; }
 
+    /// <summary>Where the next read goes; after <see cref="Clear"/>, the whole buffer.</summary>
+    public Span<byte> FreeSpace => _buffer.AsSpan(_end);
+
+    private Memory<byte> FreeMemory => _buffer.AsMemory(_end);
+
     /// <summary>Forgets what is buffered; for a new connection.</summary>
     public void Clear() => _start = _end = 0;
+
+    /// <summary>Starts reading a response; <paramref name="isHead"/> because a response to HEAD has no body whatever its headers say.</summary>
+    public void Begin(bool isHead)
+    {
+        Parser.Reset(isHead);
+        BytesReceived = 0;
+        _firstByte = 0;
+        Compact();
+    }
+
+    /// <summary>A read put <paramref name="count"/> bytes (more than none) into <see cref="FreeSpace"/>.</summary>
+    public void Received(int count)
+    {
+        if (_firstByte == 0)
+        {
+            _firstByte = Stopwatch.GetTimestamp();
+        }
+
+        BytesReceived += count;
+        _end += count;
+    }
+
+    /// <summary>Parses what is buffered; true, with how it ended, when the response is complete or invalid.</summary>
+    public bool TryParse(out ResponseRead read)
+    {
+        if (_end > _start)
+        {
+            var status = Parser.Parse(_buffer.AsSpan(_start, _end - _start), out var consumed);
+            _start += consumed;
+            if (status != ParseStatus.NeedMore)
+            {
+                var outcome = status == ParseStatus.Complete ? ReadOutcome.Complete : ReadOutcome.Invalid;
+                read = new ResponseRead(outcome, _firstByte, BytesReceived, EndOfStream: false, Leftover: _end > _start);
+                return true;
+            }
+        }
+
+        Compact();
+        read = default;
+        return false;
+    }
+
+    /// <summary>The server closed the connection: how that ends the response being read.</summary>
+    public ResponseRead EndOfStream()
+    {
+        var outcome = Parser.EndOfStream() ? ReadOutcome.Complete
+            : BytesReceived == 0 ? ReadOutcome.ClosedBeforeResponse
+            : ReadOutcome.ClosedMidResponse;
+        return new ResponseRead(outcome, _firstByte, BytesReceived, EndOfStream: true, Leftover: false);
+    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ResponseRead> ReadAsync(Stream stream, bool isHead, CancellationToken cancellationToken)
     {
-        Parser.Reset(isHead);
-        BytesReceived = 0;
-        long firstByte = 0;
-        while (true)
+        Begin(isHead);
+        ResponseRead read;
+        while (!TryParse(out read))
         {
-            if (_end > _start)
+            var count = await stream.ReadAsync(FreeMemory, cancellationToken);
+            if (count == 0)
             {
-                var status = Parser.Parse(_buffer.AsSpan(_start, _end - _start), out var consumed);
-                _start += consumed;
-                if (status != ParseStatus.NeedMore)
-                {
-                    var outcome = status == ParseStatus.Complete ? ReadOutcome.Complete : ReadOutcome.Invalid;
-                    return new ResponseRead(outcome, firstByte, BytesReceived, EndOfStream: false, Leftover: _end > _start);
-                }
+                return EndOfStream();
             }
 
-            if (_start == _end)
-            {
-                _start = _end = 0;
-            }
-            else if (_start > 0)
-            {
-                _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
-                _end -= _start;
-                _start = 0;
-            }
-
-            // An unfinished line is shorter than the parser's line limits, which are below the buffer's size.
-            Debug.Assert(_end < _buffer.Length, "the parser's line limits must stay below the buffer size");
-            var read = await stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
-            if (read == 0)
-            {
-                var outcome = Parser.EndOfStream() ? ReadOutcome.Complete
-                    : BytesReceived == 0 ? ReadOutcome.ClosedBeforeResponse
-                    : ReadOutcome.ClosedMidResponse;
-                return new ResponseRead(outcome, firstByte, BytesReceived, EndOfStream: true, Leftover: false);
-            }
-
-            if (firstByte == 0)
-            {
-                firstByte = Stopwatch.GetTimestamp();
-            }
-
-            BytesReceived += read;
-            _end += read;
+            Received(count);
         }
+
+        return read;
     }
 
     /// <summary>
@@ -105,8 +131,26 @@ internal sealed class ResponseReader
     public async ValueTask AwaitEndOfStreamAsync(Stream stream, CancellationToken cancellationToken)
     {
         Clear();
-        while (await stream.ReadAsync(_buffer, cancellationToken) > 0)
+        while (await stream.ReadAsync(FreeMemory, cancellationToken) > 0)
         {
         }
+    }
+
+    // Moves an unfinished line to the front so that the next read appends to it. An unfinished line is shorter than
+    // the parser's line limits, which are below the buffer's size, so there is always room to read.
+    private void Compact()
+    {
+        if (_start == _end)
+        {
+            _start = _end = 0;
+        }
+        else if (_start > 0)
+        {
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            _end -= _start;
+            _start = 0;
+        }
+
+        Debug.Assert(_end < _buffer.Length, "the parser's line limits must stay below the buffer size");
     }
 }

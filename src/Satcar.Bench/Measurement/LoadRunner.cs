@@ -10,7 +10,9 @@ namespace Satcar.Bench.Measurement;
 /// Drives one target. Closed loop (ab's model): <c>-c</c> workers, each with its own connection, each sending its
 /// next request when the previous one finished. Open loop (<c>--rate</c>, wrk2's model): a pacer releases request
 /// <c>i</c> at its due time whether or not earlier ones have finished, <c>-c</c> workers send them, and latency runs
-/// from the due time.
+/// from the due time. A closed-loop http run on Linux goes on the <see cref="EpollLoop"/> (all workers on one
+/// thread, as in ab); everything else on <see cref="Http1Connection"/>s over async sockets. Both hand their exchanges
+/// to <see cref="ToSample"/>, so a request is timed and classified the same way whichever engine ran it.
 /// </summary>
 internal sealed class LoadRunner
 {
@@ -21,6 +23,7 @@ internal sealed class LoadRunner
     private readonly RunProgress? _progress;
     private readonly RequestSample[] _samples;
     private readonly long _timeoutTicks;
+    private readonly ClientEngine _engine;
     private readonly ConcurrentDictionary<FailureReason, string> _failureExamples = new();
     private long _next;
     private long _lastDone;
@@ -36,6 +39,7 @@ internal sealed class LoadRunner
         _progress = progress;
         _samples = new RequestSample[settings.Requests];
         _timeoutTicks = (long)(settings.Timeout.TotalSeconds * Stopwatch.Frequency);
+        _engine = settings.EngineFor(template.Url);
     }
 
     /// <summary>Runs the warm-up (if any), then the measured requests. Never throws for what the target does.</summary>
@@ -53,13 +57,29 @@ internal sealed class LoadRunner
     private async Task<RunResult> ExecuteAsync(CancellationToken cancellationToken)
     {
         using var runCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var workers = Enumerable.Range(0, Math.Max(1, Math.Min(_settings.Concurrency, _samples.Length)))
-            .Select(_ => new Worker(new Http1Connection(_connector), runCts.Token))
-            .ToArray();
-        var watchdog = new Watchdog(workers, _settings.Timeout);
-        var startedAt = DateTimeOffset.UtcNow;
-        var start = Stopwatch.GetTimestamp();
-        _progress?.Started();
+
+        // The host is resolved before the clock starts, as ab does, so that no request's time includes it; a failure
+        // shows up in every request that needs a connection.
+        await ((Task)_connector.EndPointsAsync(runCts.Token)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return _engine == ClientEngine.Epoll ? await ExecuteOnEpollAsync(runCts) : await ExecuteOnWorkersAsync(runCts);
+    }
+
+    private async Task<RunResult> ExecuteOnEpollAsync(CancellationTokenSource runCts)
+    {
+        var runToken = runCts.Token;
+        using var loop = new EpollLoop(
+            _connector, new ResolvedTarget(_connector.EndPointsAsync(CancellationToken.None)), _request, WorkerCount, _settings.Timeout,
+            _settings.TimeoutCheckPeriod, new EpollRun(this, runToken), runToken);
+        var (startedAt, start) = Start(runCts);
+        await Task.Factory.StartNew(loop.Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        return Result(startedAt, start);
+    }
+
+    private async Task<RunResult> ExecuteOnWorkersAsync(CancellationTokenSource runCts)
+    {
+        var workers = Enumerable.Range(0, WorkerCount).Select(_ => new Worker(new Http1Connection(_connector), runCts.Token)).ToArray();
+        var watchdog = new Watchdog(workers, _settings.TimeoutCheckPeriod);
+        var (startedAt, start) = Start(runCts);
         try
         {
             if (_settings.Rate is { } rate)
@@ -74,12 +94,6 @@ internal sealed class LoadRunner
             }
             else
             {
-                // ab stops at the time limit and does not count what was still in flight.
-                if (_settings.TimeLimit is { } limit)
-                {
-                    runCts.CancelAfter(limit);
-                }
-
                 await Task.WhenAll(workers.Select(w => Task.Run(() => ClosedLoopAsync(w, runCts.Token))));
             }
         }
@@ -92,6 +106,28 @@ internal sealed class LoadRunner
             }
         }
 
+        return Result(startedAt, start);
+    }
+
+    private int WorkerCount => Math.Max(1, Math.Min(_settings.Concurrency, _samples.Length));
+
+    // The clock starts; ab stops a closed-loop run at the time limit and does not count what was still in flight (an
+    // open-loop run is bounded by its schedule instead).
+    private (DateTimeOffset StartedAt, long Start) Start(CancellationTokenSource runCts)
+    {
+        if (_settings.Rate is null && _settings.TimeLimit is { } limit)
+        {
+            runCts.CancelAfter(limit);
+        }
+
+        var startedAt = DateTimeOffset.UtcNow;
+        var start = Stopwatch.GetTimestamp();
+        _progress?.Started();
+        return (startedAt, start);
+    }
+
+    private RunResult Result(DateTimeOffset startedAt, long start)
+    {
         var end = Interlocked.Read(ref _lastDone);
         return new RunResult
         {
@@ -107,16 +143,21 @@ internal sealed class LoadRunner
         };
     }
 
+    /// <summary>Keep the Server header of responses until the first complete one has given the document length.</summary>
+    private bool CapturesServer => Volatile.Read(ref _documentLength) == -1;
+
+    /// <summary>Claims the next request of a closed-loop run; false when every request has been claimed.</summary>
+    private bool TryClaim(out int index)
+    {
+        var next = Interlocked.Increment(ref _next) - 1;
+        index = next < _samples.Length ? (int)next : -1;
+        return index >= 0;
+    }
+
     private async Task ClosedLoopAsync(Worker worker, CancellationToken runToken)
     {
-        while (!runToken.IsCancellationRequested)
+        while (!runToken.IsCancellationRequested && TryClaim(out var index))
         {
-            var index = Interlocked.Increment(ref _next) - 1;
-            if (index >= _samples.Length)
-            {
-                return;
-            }
-
             _samples[index] = await MeasureAsync(worker, Stopwatch.GetTimestamp(), 0, runToken);
         }
     }
@@ -173,19 +214,26 @@ internal sealed class LoadRunner
         }
     }
 
-    /// <summary>
-    /// One request, timed as ab does (performance.md §3.1): Total from <paramref name="start"/> (the scheduled time
-    /// with <c>--rate</c>) to done, Connect the connection's set-up, Waiting from the end of the write to the first
-    /// response byte.
-    /// </summary>
+    /// <summary>One request on a worker's connection (the async engine).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<RequestSample> MeasureAsync(Worker worker, long start, long sendLag, CancellationToken runToken)
     {
         var token = worker.Arm(Stopwatch.GetTimestamp() + _timeoutTicks);
         var connection = worker.Connection;
-        connection.Parser.CaptureServer = Volatile.Read(ref _documentLength) == -1;
+        connection.Parser.CaptureServer = CapturesServer;
         var exchange = await connection.SendAsync(_request, token);
         var timedOut = worker.Disarm();
+        return ToSample(exchange, connection.Parser, start, sendLag, timedOut, runToken.IsCancellationRequested);
+    }
+
+    /// <summary>
+    /// One request, timed as ab does (performance.md §3.1): Total from <paramref name="start"/> (the scheduled time
+    /// with <c>--rate</c>) to done, Connect the connection's set-up, Waiting from the end of the write to the first
+    /// response byte. <paramref name="timedOut"/> says <c>-s</c> ended it; <paramref name="runCancelled"/> that the
+    /// time limit or Ctrl-C had ended the run, so that a request cut short by it is abandoned rather than failed.
+    /// </summary>
+    private RequestSample ToSample(in Exchange exchange, ResponseParser parser, long start, long sendLag, bool timedOut, bool runCancelled)
+    {
         var sample = new RequestSample
         {
             StartTimestamp = start,
@@ -203,12 +251,12 @@ internal sealed class LoadRunner
             sample.KeptAlive = exchange.KeptAlive;
             sample.WireBytes = exchange.WireBytes;
             sample.BodyBytes = exchange.BodyBytes;
-            if (Volatile.Read(ref _documentLength) == -1 && Interlocked.CompareExchange(ref _documentLength, exchange.BodyBytes, -1) == -1)
+            if (CapturesServer && Interlocked.CompareExchange(ref _documentLength, exchange.BodyBytes, -1) == -1)
             {
-                _serverSoftware = connection.Parser.Server ?? "";
+                _serverSoftware = parser.Server ?? "";
             }
         }
-        else if (exchange.Error is not null && !timedOut && runToken.IsCancellationRequested)
+        else if (exchange.Error is not null && !timedOut && runCancelled)
         {
             // Still in flight when the time limit or Ctrl-C ended the run; the cancelled operation may surface as an
             // I/O error rather than a cancellation.
@@ -364,16 +412,15 @@ internal sealed class LoadRunner
     }
 
     /// <summary>
-    /// Checks every worker's deadline on a timer, at a twentieth of <c>-s</c> (between 5 and 200 ms), so a request
+    /// Checks every worker's deadline on a timer, every <see cref="LoadSettings.TimeoutCheckPeriod"/>, so a request
     /// times out at most that much after its limit.
     /// </summary>
     private sealed class Watchdog : IAsyncDisposable
     {
         private readonly Timer _timer;
 
-        public Watchdog(Worker[] workers, TimeSpan timeout)
+        public Watchdog(Worker[] workers, TimeSpan period)
         {
-            var period = TimeSpan.FromMilliseconds(Math.Clamp(timeout.TotalMilliseconds / 20, 5, 200));
             _timer = new Timer(
                 static state =>
                 {
@@ -389,5 +436,16 @@ internal sealed class LoadRunner
         }
 
         public ValueTask DisposeAsync() => _timer.DisposeAsync();
+    }
+
+    /// <summary>The run as the <see cref="EpollLoop"/> sees it: the same claiming and the same samples as the async engine's.</summary>
+    private sealed class EpollRun(LoadRunner runner, CancellationToken runToken) : IClosedLoopRun
+    {
+        public bool CapturesServer => runner.CapturesServer;
+
+        public bool TryClaim(out int request) => runner.TryClaim(out request);
+
+        public void Finished(int request, long start, in Exchange exchange, ResponseParser parser, bool timedOut) =>
+            runner._samples[request] = runner.ToSample(exchange, parser, start, 0, timedOut, runToken.IsCancellationRequested);
     }
 }

@@ -6,6 +6,10 @@ internal sealed record LoadSettings
     /// <summary>ab's request cap when only <c>-t</c> is given (<c>MAX_REQUESTS</c> in ab.c).</summary>
     public const int TimeLimitedRequests = 50_000;
 
+    private const double TimeoutChecksPerTimeout = 20;
+    private const double MinTimeoutCheckMilliseconds = 5;
+    private const double MaxTimeoutCheckMilliseconds = 200;
+
     public int Requests { get; init; } = 1;
 
     public int Concurrency { get; init; } = 1;
@@ -23,6 +27,31 @@ internal sealed record LoadSettings
     public int Warmup { get; init; }
 
     public bool Insecure { get; init; }
+
+    /// <summary>The measuring client; the command line leaves it to <see cref="ClientEngine.Auto"/>, tests pin one.</summary>
+    public ClientEngine Engine { get; init; }
+
+    /// <summary>
+    /// How often the <c>-s</c> deadlines of the requests in flight are checked: a twentieth of <c>-s</c>, between 5
+    /// and 200 ms, so a request times out at most that much after its limit without a timer per request.
+    /// </summary>
+    public TimeSpan TimeoutCheckPeriod =>
+        TimeSpan.FromMilliseconds(Math.Clamp(Timeout.TotalMilliseconds / TimeoutChecksPerTimeout, MinTimeoutCheckMilliseconds, MaxTimeoutCheckMilliseconds));
+
+    /// <summary>
+    /// The engine a run against <paramref name="url"/> uses. Epoll serves closed-loop http runs on Linux (it has no TLS
+    /// and no pacer); everything else runs on the async engine. Pinning epoll for a run it cannot serve is an error.
+    /// </summary>
+    public ClientEngine EngineFor(Uri url)
+    {
+        var epollFits = OperatingSystem.IsLinux() && Rate is null && url.Scheme == Uri.UriSchemeHttp;
+        return Engine switch
+        {
+            ClientEngine.Async => ClientEngine.Async,
+            ClientEngine.Epoll when !epollFits => throw new ArgumentException("the epoll engine runs closed-loop http runs on Linux only", nameof(url)),
+            _ => epollFits ? ClientEngine.Epoll : ClientEngine.Async,
+        };
+    }
 
     /// <summary>
     /// The requests a run is bounded to: <c>-n</c>; with only <c>-t</c>, ab's 50,000 cap in a closed loop, or the

@@ -7,9 +7,12 @@ namespace Satcar.Tests.Bench;
 /// <summary>Every way a target can fail ends as a counted failure with its reason, never as an exception.</summary>
 public sealed class FailureTests
 {
-    private static async Task<RunSummary> RunAsync(Uri url, int requests = 3, double timeoutSeconds = 5, bool keepAlive = false)
+    private static async Task<RunSummary> RunAsync(Uri url, string engine, int requests = 3, double timeoutSeconds = 5, bool keepAlive = false)
     {
-        var settings = new LoadSettings { Requests = requests, Concurrency = 1, KeepAlive = keepAlive, Timeout = TimeSpan.FromSeconds(timeoutSeconds) };
+        var settings = new LoadSettings
+        {
+            Requests = requests, Concurrency = 1, KeepAlive = keepAlive, Timeout = TimeSpan.FromSeconds(timeoutSeconds), Engine = BenchEngines.Parse(engine),
+        };
         var run = await LoadRunner.RunAsync(new RequestTemplate(url, HttpMethod.Get), settings);
         return RunSummary.From(run);
     }
@@ -24,61 +27,69 @@ public sealed class FailureTests
         Assert.False(string.IsNullOrWhiteSpace(failure.Example));
     }
 
-    [Fact]
-    public async Task A_closed_port_is_connect_refused()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task A_closed_port_is_connect_refused(string engine)
     {
-        var summary = await RunAsync(new Uri($"http://127.0.0.1:{Ports.Free()}/"));
+        var summary = await RunAsync(new Uri($"http://127.0.0.1:{Ports.Free()}/"), engine);
         AssertAllFailed(summary, FailureReason.ConnectRefused);
     }
 
-    [Fact]
-    public async Task A_server_that_closes_mid_response_is_counted_as_such()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task A_server_that_closes_mid_response_is_counted_as_such(string engine)
     {
         await using var server = MisbehavingServer.ClosingMidResponse();
-        AssertAllFailed(await RunAsync(server.Url), FailureReason.ClosedMidResponse);
+        AssertAllFailed(await RunAsync(server.Url, engine), FailureReason.ClosedMidResponse);
     }
 
-    [Fact]
-    public async Task A_server_that_closes_before_answering_is_counted_as_such()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task A_server_that_closes_before_answering_is_counted_as_such(string engine)
     {
         await using var server = MisbehavingServer.ClosingBeforeResponse();
-        AssertAllFailed(await RunAsync(server.Url, keepAlive: true), FailureReason.ClosedBeforeResponse);
+        AssertAllFailed(await RunAsync(server.Url, engine, keepAlive: true), FailureReason.ClosedBeforeResponse);
     }
 
-    [Fact]
-    public async Task A_reset_connection_is_a_reset()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task A_reset_connection_is_a_reset(string engine)
     {
         await using var server = MisbehavingServer.Resetting();
-        AssertAllFailed(await RunAsync(server.Url), FailureReason.Reset);
+        AssertAllFailed(await RunAsync(server.Url, engine), FailureReason.Reset);
     }
 
-    [Fact]
-    public async Task A_server_that_never_answers_times_out_after_s_seconds()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task A_server_that_never_answers_times_out_after_s_seconds(string engine)
     {
         await using var server = MisbehavingServer.Silent();
-        var summary = await RunAsync(server.Url, requests: 2, timeoutSeconds: 1);
+        var summary = await RunAsync(server.Url, engine, requests: 2, timeoutSeconds: 1);
         AssertAllFailed(summary, FailureReason.Timeout, requests: 2);
         Assert.Contains("1 s", summary.Failures[0].Example, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_server_that_does_not_speak_http_is_an_invalid_response()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task A_server_that_does_not_speak_http_is_an_invalid_response(string engine)
     {
         await using var server = MisbehavingServer.SpeakingNonsense();
-        AssertAllFailed(await RunAsync(server.Url, timeoutSeconds: 2), FailureReason.InvalidResponse);
+        AssertAllFailed(await RunAsync(server.Url, engine, timeoutSeconds: 2), FailureReason.InvalidResponse);
     }
 
-    [Fact]
-    public async Task An_unknown_host_is_a_name_resolution_failure()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task An_unknown_host_is_a_name_resolution_failure(string engine)
     {
-        AssertAllFailed(await RunAsync(new Uri("http://no-such-host.invalid/"), timeoutSeconds: 5), FailureReason.NameResolution);
+        AssertAllFailed(await RunAsync(new Uri("http://no-such-host.invalid/"), engine, timeoutSeconds: 5), FailureReason.NameResolution);
     }
 
-    [Fact]
-    public async Task Failures_and_successes_are_counted_apart()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task Failures_and_successes_are_counted_apart(string engine)
     {
         await using var app = await FakeApp.StartAsync();
-        var good = await RunAsync(new Uri(app.BaseUri, "/status/500"), requests: 4, keepAlive: true);
+        var good = await RunAsync(new Uri(app.BaseUri, "/status/500"), engine, requests: 4, keepAlive: true);
         Assert.Equal(4, good.Completed);
         Assert.Equal(0, good.Failed);
         Assert.Equal(4, good.Non2xx);

@@ -16,21 +16,24 @@ public sealed class Http1EngineTests
     private const string Ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
     private static async Task<(RunResult Run, RunSummary Summary)> RunAsync(
-        Uri url, int requests, int concurrency = 1, bool keepAlive = true, double timeoutSeconds = 10, HttpMethod? method = null, bool insecure = false)
+        Uri url, int requests, int concurrency = 1, bool keepAlive = true, double timeoutSeconds = 10, HttpMethod? method = null, bool insecure = false,
+        string engine = nameof(ClientEngine.Auto))
     {
         var settings = new LoadSettings
         {
             Requests = requests, Concurrency = concurrency, KeepAlive = keepAlive, Timeout = TimeSpan.FromSeconds(timeoutSeconds), Insecure = insecure,
+            Engine = BenchEngines.Parse(engine),
         };
         var run = await LoadRunner.RunAsync(new RequestTemplate(url, method ?? HttpMethod.Get), settings);
         return (run, RunSummary.From(run));
     }
 
-    [Fact]
-    public async Task Keep_alive_opens_one_connection_per_worker()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task Keep_alive_opens_one_connection_per_worker(string engine)
     {
         await using var server = MisbehavingServer.Answering(Ok);
-        var (run, summary) = await RunAsync(server.Url, requests: 30, concurrency: 3);
+        var (run, summary) = await RunAsync(server.Url, requests: 30, concurrency: 3, engine: engine);
 
         Assert.Equal(30, summary.Completed);
         Assert.Equal(30, summary.KeepAliveRequests);
@@ -40,16 +43,12 @@ public sealed class Http1EngineTests
         Assert.All(run.Samples, s => Assert.Equal(Ok.Length, s.WireBytes));
     }
 
-    [Fact]
-    public async Task A_server_that_answers_connection_close_gets_a_new_connection_per_request()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task A_server_that_answers_connection_close_gets_a_new_connection_per_request(string engine)
     {
-        await using var server = MisbehavingServer.Custom(async (socket, ct) =>
-        {
-            await MisbehavingServer.ReadRequestAsync(socket, ct);
-            await socket.SendAsync("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"u8.ToArray(), ct);
-            socket.Shutdown(SocketShutdown.Both);
-        });
-        var (run, summary) = await RunAsync(server.Url, requests: 10);
+        await using var server = MisbehavingServer.AnsweringOnceAndClosing("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok");
+        var (run, summary) = await RunAsync(server.Url, requests: 10, engine: engine);
 
         Assert.Equal(10, summary.Completed);
         Assert.Equal(0, summary.Failed);
@@ -58,18 +57,14 @@ public sealed class Http1EngineTests
         Assert.All(run.Samples, s => Assert.False(s.ReusedConnection));
     }
 
-    [Fact]
-    public async Task A_kept_alive_connection_the_server_shut_while_idle_is_replaced_without_a_failure()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task A_kept_alive_connection_the_server_shut_while_idle_is_replaced_without_a_failure(string engine)
     {
         // Answers as if it kept the connection, then closes it: the next request finds it closed before any response
         // byte, and goes again on a new connection, as ab does.
-        await using var server = MisbehavingServer.Custom(async (socket, ct) =>
-        {
-            await MisbehavingServer.ReadRequestAsync(socket, ct);
-            await socket.SendAsync(Encoding.ASCII.GetBytes(Ok), ct);
-            socket.Shutdown(SocketShutdown.Both);
-        });
-        var (run, summary) = await RunAsync(server.Url, requests: 10);
+        await using var server = MisbehavingServer.AnsweringOnceAndClosing(Ok);
+        var (run, summary) = await RunAsync(server.Url, requests: 10, engine: engine);
 
         Assert.Equal(10, summary.Completed);
         Assert.Equal(0, summary.Failed);
@@ -77,13 +72,14 @@ public sealed class Http1EngineTests
         Assert.All(run.Samples, s => Assert.True(s.ConnectTicks > 0));
     }
 
-    [Fact]
-    public async Task Without_keep_alive_the_request_ends_with_the_servers_close()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task Without_keep_alive_the_request_ends_with_the_servers_close(string engine)
     {
         // Answers completely but never closes although the request said Connection: close: ab waits for the close, and
         // so does satcar bench, until -s.
         await using var server = MisbehavingServer.Answering(Ok);
-        var (_, summary) = await RunAsync(server.Url, requests: 2, keepAlive: false, timeoutSeconds: 1);
+        var (_, summary) = await RunAsync(server.Url, requests: 2, keepAlive: false, timeoutSeconds: 1, engine: engine);
 
         Assert.Equal(0, summary.Completed);
         var failure = Assert.Single(summary.Failures);
@@ -91,13 +87,14 @@ public sealed class Http1EngineTests
         Assert.Contains("not closed", failure.Example, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Chunked_responses_from_kestrel_keep_the_connection()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task Chunked_responses_from_kestrel_keep_the_connection(string engine)
     {
         await using var app = await FakeApp.StartAsync();
         var body = Encoding.UTF8.GetBytes(new string('x', 40_000));
         var template = new RequestTemplate(new Uri(app.BaseUri, "/echo"), HttpMethod.Post, body, "text/plain");
-        var run = await LoadRunner.RunAsync(template, new LoadSettings { Requests = 5, KeepAlive = true });
+        var run = await LoadRunner.RunAsync(template, new LoadSettings { Requests = 5, KeepAlive = true, Engine = BenchEngines.Parse(engine) });
         var summary = RunSummary.From(run);
 
         Assert.Equal(5, summary.Completed);
@@ -107,8 +104,9 @@ public sealed class Http1EngineTests
         Assert.Equal(body.Length, summary.Run.DocumentLength);
     }
 
-    [Fact]
-    public async Task Head_completes_at_the_end_of_the_headers()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task Head_completes_at_the_end_of_the_headers(string engine)
     {
         await using var app = await FakeApp.StartAsync(handler: async (context, _) =>
         {
@@ -120,18 +118,19 @@ public sealed class Http1EngineTests
 
             return true;
         });
-        var (run, summary) = await RunAsync(app.BaseUri, requests: 4, method: HttpMethod.Head, timeoutSeconds: 5);
+        var (run, summary) = await RunAsync(app.BaseUri, requests: 4, method: HttpMethod.Head, timeoutSeconds: 5, engine: engine);
 
         Assert.Equal(4, summary.Completed);
         Assert.Equal(4, summary.KeepAliveRequests);
         Assert.All(run.Samples, s => Assert.Equal(0, s.BodyBytes));
     }
 
-    [Fact]
-    public async Task Status_server_and_document_length_come_from_the_responses()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task Status_server_and_document_length_come_from_the_responses(string engine)
     {
         await using var server = MisbehavingServer.Answering("HTTP/1.1 503 Busy\r\nServer: misbehaving/2.0\r\nContent-Length: 4\r\n\r\nbusy");
-        var (run, summary) = await RunAsync(server.Url, requests: 3);
+        var (run, summary) = await RunAsync(server.Url, requests: 3, engine: engine);
 
         Assert.Equal(3, summary.Non2xx);
         Assert.Equal(0, summary.Failed);
@@ -158,8 +157,9 @@ public sealed class Http1EngineTests
         Assert.Equal(FailureReason.Tls, Assert.Single(untrusted.Failures).Reason);
     }
 
-    [Fact]
-    public async Task An_endless_chunked_body_times_out()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task An_endless_chunked_body_times_out(string engine)
     {
         await using var server = MisbehavingServer.Custom(async (socket, ct) =>
         {
@@ -172,13 +172,14 @@ public sealed class Http1EngineTests
                 await Task.Delay(5, ct);
             }
         });
-        var (_, summary) = await RunAsync(server.Url, requests: 1, timeoutSeconds: 1);
+        var (_, summary) = await RunAsync(server.Url, requests: 1, timeoutSeconds: 1, engine: engine);
 
         Assert.Equal(FailureReason.Timeout, Assert.Single(summary.Failures).Reason);
     }
 
-    [Fact]
-    public async Task Endless_headers_are_an_invalid_response_not_a_hang()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task Endless_headers_are_an_invalid_response_not_a_hang(string engine)
     {
         await using var server = MisbehavingServer.Custom(async (socket, ct) =>
         {
@@ -190,18 +191,19 @@ public sealed class Http1EngineTests
                 await socket.SendAsync(header, ct);
             }
         });
-        var (_, summary) = await RunAsync(server.Url, requests: 2, timeoutSeconds: 30);
+        var (_, summary) = await RunAsync(server.Url, requests: 2, timeoutSeconds: 30, engine: engine);
 
         var failure = Assert.Single(summary.Failures);
         Assert.Equal(FailureReason.InvalidResponse, failure.Reason);
         Assert.Contains("larger than the limit", failure.Example, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_body_longer_than_its_content_length_closes_the_connection_instead_of_reusing_it()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task A_body_longer_than_its_content_length_closes_the_connection_instead_of_reusing_it(string engine)
     {
         await using var server = MisbehavingServer.Answering("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA");
-        var (run, summary) = await RunAsync(server.Url, requests: 4);
+        var (run, summary) = await RunAsync(server.Url, requests: 4, engine: engine);
 
         Assert.Equal(4, summary.Completed);
         Assert.Equal(0, summary.KeepAliveRequests);

@@ -11,11 +11,12 @@ namespace Satcar.Tests.Bench;
 /// <summary>Runs against a real Kestrel app on loopback. Nothing here asserts on how fast anything is.</summary>
 public sealed class LoadRunnerTests
 {
-    [Fact]
-    public async Task Keep_alive_run_connects_once_per_worker_and_times_every_phase()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task Keep_alive_run_connects_once_per_worker_and_times_every_phase(string engine)
     {
         await using var app = await FakeApp.StartAsync();
-        var settings = new LoadSettings { Requests = 40, Concurrency = 2, KeepAlive = true };
+        var settings = new LoadSettings { Requests = 40, Concurrency = 2, KeepAlive = true, Engine = BenchEngines.Parse(engine) };
         var progress = new RunProgress(settings.Requests, null);
         var run = await LoadRunner.RunAsync(new RequestTemplate(new Uri(app.BaseUri, "/ping"), HttpMethod.Get), settings, progress);
         var summary = RunSummary.From(run);
@@ -38,23 +39,25 @@ public sealed class LoadRunnerTests
         Assert.Equal(summary.Total.Mean, summary.Connect.Mean + summary.Processing.Mean, 9);
     }
 
-    [Fact]
-    public async Task Without_keep_alive_every_request_opens_its_own_connection()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task Without_keep_alive_every_request_opens_its_own_connection(string engine)
     {
         await using var app = await FakeApp.StartAsync();
-        var run = await LoadRunner.RunAsync(new RequestTemplate(app.BaseUri, HttpMethod.Get), new LoadSettings { Requests = 10 });
+        var run = await LoadRunner.RunAsync(new RequestTemplate(app.BaseUri, HttpMethod.Get), new LoadSettings { Requests = 10, Engine = BenchEngines.Parse(engine) });
         Assert.All(run.Samples, s => Assert.True(s.ConnectTicks > 0 && !s.ReusedConnection && !s.KeptAlive));
         Assert.All(app.Requests, r => Assert.Contains("close", r.Header("Connection")));
     }
 
-    [Fact]
-    public async Task Body_method_content_type_and_headers_go_out_as_given()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task Body_method_content_type_and_headers_go_out_as_given(string engine)
     {
         await using var app = await FakeApp.StartAsync();
         var template = new RequestTemplate(
             new Uri(app.BaseUri, "/echo"), HttpMethod.Put, Encoding.UTF8.GetBytes("{\"order\":1}"), "application/json",
             [new("X-Trace", "abc"), new("User-Agent", "ab-compatible"), new("Host", "orders.example")]);
-        var run = await LoadRunner.RunAsync(template, new LoadSettings { Requests = 3, KeepAlive = true });
+        var run = await LoadRunner.RunAsync(template, new LoadSettings { Requests = 3, KeepAlive = true, Engine = BenchEngines.Parse(engine) });
 
         Assert.All(run.Samples, s => Assert.Equal(11, s.BodyBytes));
         var request = app.Requests[0];
@@ -88,11 +91,15 @@ public sealed class LoadRunnerTests
         }
     }
 
-    [Fact]
-    public async Task Time_limit_stops_the_run_and_abandons_what_is_in_flight()
+    [Theory]
+    [MemberData(nameof(BenchEngines.ClosedLoopHttp), MemberType = typeof(BenchEngines))]
+    public async Task Time_limit_stops_the_run_and_abandons_what_is_in_flight(string engine)
     {
         await using var server = MisbehavingServer.Silent();
-        var settings = new LoadSettings { Requests = 50, Concurrency = 2, TimeLimit = TimeSpan.FromMilliseconds(300), Timeout = TimeSpan.FromSeconds(30) };
+        var settings = new LoadSettings
+        {
+            Requests = 50, Concurrency = 2, TimeLimit = TimeSpan.FromMilliseconds(300), Timeout = TimeSpan.FromSeconds(30), Engine = BenchEngines.Parse(engine),
+        };
         var summary = RunSummary.From(await LoadRunner.RunAsync(new RequestTemplate(server.Url, HttpMethod.Get), settings));
         Assert.Equal(0, summary.Completed);
         Assert.Equal(0, summary.Failed);

@@ -45,6 +45,37 @@ internal sealed class MisbehavingServer : IAsyncDisposable
         }
     });
 
+    /// <summary>Answers the one request of each connection with <paramref name="response"/>, then closes the connection.</summary>
+    public static MisbehavingServer AnsweringOnceAndClosing(string response) => Custom(async (socket, ct) =>
+    {
+        await ReadRequestAsync(socket, ct);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(response), ct);
+        socket.Shutdown(SocketShutdown.Both);
+    });
+
+    /// <summary>
+    /// Answers the first request on each connection as if it kept the connection, then takes the next request and ends
+    /// the connection with <paramref name="end"/> (a close or a reset) instead of answering: what a client sees when the
+    /// server shuts a kept-alive connection while it is idle.
+    /// </summary>
+    public static MisbehavingServer AnsweringOnceThenEnding(string response, Action<Socket> end) => Custom(async (socket, ct) =>
+    {
+        await ReadRequestAsync(socket, ct);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(response), ct);
+        await ReadRequestAsync(socket, ct);
+        end(socket);
+    });
+
+    /// <summary>Ends a connection with a FIN.</summary>
+    public static void Close(Socket socket) => socket.Shutdown(SocketShutdown.Both);
+
+    /// <summary>Ends a connection with a RST instead of a FIN.</summary>
+    public static void Reset(Socket socket)
+    {
+        socket.LingerState = new LingerOption(true, 0);
+        socket.Close();
+    }
+
     /// <summary>Sends the start of a response that promises 100 bytes, then closes after three.</summary>
     public static MisbehavingServer ClosingMidResponse() => new(async (socket, ct) =>
     {
@@ -62,8 +93,7 @@ internal sealed class MisbehavingServer : IAsyncDisposable
     /// <summary>Reads the request and resets the connection (RST instead of FIN).</summary>
     public static MisbehavingServer Resetting() => new((socket, _) =>
     {
-        socket.LingerState = new LingerOption(true, 0);
-        socket.Close();
+        Reset(socket);
         return Task.CompletedTask;
     });
 

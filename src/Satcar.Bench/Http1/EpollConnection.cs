@@ -1,0 +1,293 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Satcar.Bench.Http1;
+
+/// <summary>
+/// One closed-loop worker of the <see cref="EpollLoop"/>: a non-blocking socket and the exchange on it, advanced one
+/// step each time epoll says the socket is ready. The steps are <see cref="Http1Connection"/>'s, in the same order
+/// and with the same rules (<see cref="Exchange"/>) and buffer handling (<see cref="ResponseReader"/>); only the
+/// waiting differs. Every method returns true when the exchange has ended and been handed to the run.
+/// </summary>
+/// <param name="slot">The worker's number, which tags its socket's events in <paramref name="epoll"/>.</param>
+/// <param name="epoll">The loop's epoll instance.</param>
+/// <param name="connector">Keeps the address that last connected, which a new connection tries first.</param>
+/// <param name="target">The run's addresses, resolved once.</param>
+/// <param name="request">What every request sends.</param>
+/// <param name="timeoutTicks">ab's <c>-s</c>, from the start of a request to its end, retries included.</param>
+/// <param name="run">Hands out the request numbers and takes the finished exchanges.</param>
+/// <param name="runToken">Cancelled by the time limit or Ctrl-C; a request it ends is abandoned, not retried.</param>
+internal sealed class EpollConnection(
+    int slot, Epoll epoll, Connector connector, ResolvedTarget target, WireRequest request, long timeoutTicks, IClosedLoopRun run, CancellationToken runToken)
+    : IDisposable
+{
+    private readonly ResponseReader _reader = new();
+    private Socket? _socket;
+    private uint _watching;
+    private Exchange _exchange;
+    private AddressCursor _address;
+    private int _requestNumber;
+    private int _attempt;
+    private bool _mayRetry;
+    private int _sent;
+    private long _start;
+    private long _connectStarted;
+    private long _deadline;
+
+    /// <summary>A request is in flight.</summary>
+    public bool Busy { get; private set; }
+
+    /// <summary>
+    /// The socket's descriptor, for epoll and connect. The socket stays open for the call: only this connection, on the
+    /// loop's thread, disposes it.
+    /// </summary>
+    private int Fd => (int)_socket!.SafeHandle.DangerousGetHandle();
+
+    /// <summary>Starts request number <paramref name="number"/>, with its <c>-s</c> deadline.</summary>
+    public bool Begin(int number)
+    {
+        Busy = true;
+        _requestNumber = number;
+        _start = Stopwatch.GetTimestamp();
+        _deadline = _start + timeoutTicks;
+        _exchange = default;
+        _attempt = 0;
+        _reader.Parser.CaptureServer = run.CapturesServer;
+        return BeginAttempt();
+    }
+
+    /// <summary>The socket is ready for what the exchange waits on; spurious readiness is harmless.</summary>
+    public bool OnReady() => Busy && _exchange.Phase switch
+    {
+        ExchangePhase.Connecting => OnConnectEnded(),
+        ExchangePhase.Writing => Send(),
+        ExchangePhase.Reading => Receive(),
+        ExchangePhase.AwaitingClose => ReceiveClose(),
+        _ => false,
+    };
+
+    public bool IsOverdue(long now) => Busy && now > _deadline;
+
+    /// <summary><c>-s</c> passed: the request fails as timed out, wherever it was.</summary>
+    public bool TimeOut() => End(new OperationCanceledException(), timedOut: true);
+
+    /// <summary>The time limit or Ctrl-C ended the run with this request in flight.</summary>
+    public bool Abandon() => End(new OperationCanceledException(runToken), timedOut: false);
+
+    /// <summary>Closes the connection; for a worker with no more requests, so an idle socket cannot wake the loop.</summary>
+    public void Close()
+    {
+        _socket?.Dispose();
+        _socket = null;
+        _watching = 0;
+        _reader.Clear();
+    }
+
+    public void Dispose() => Close();
+
+    private bool BeginAttempt()
+    {
+        _mayRetry = _socket is not null && _attempt == 0;
+        _exchange.BeginAttempt();
+        if (_socket is not null)
+        {
+            return StartSending();
+        }
+
+        if (target.Error is { } unresolved)
+        {
+            return End(unresolved, timedOut: false);
+        }
+
+        _connectStarted = Stopwatch.GetTimestamp();
+        _address = connector.Addresses(target.EndPoints);
+        return Connect();
+    }
+
+    // A non-blocking connect, so that the connections of -c > 1 open side by side; EPOLLOUT says when it ended.
+    private bool Connect()
+    {
+        try
+        {
+            _socket = Connector.NewSocket(_address.Current);
+            _socket.Blocking = false;
+        }
+        catch (SocketException e)
+        {
+            return End(e, timedOut: false);
+        }
+
+        var address = target.NativeAddress(_address.Index);
+        if (LinuxInterop.Connect(Fd, address, address.Length) == 0)
+        {
+            return OnConnected();
+        }
+
+        return Marshal.GetLastPInvokeError() == LinuxInterop.InProgress ? Watch(LinuxInterop.EpollOut) : OnConnectFailed(new SocketException());
+    }
+
+    private bool OnConnectEnded()
+    {
+        SocketError error;
+        try
+        {
+            error = (SocketError)(int)_socket!.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+        }
+        catch (SocketException e)
+        {
+            return OnConnectFailed(e);
+        }
+
+        return error == SocketError.Success ? OnConnected() : OnConnectFailed(new SocketException((int)error));
+    }
+
+    // As Connector.ConnectAsync: the next address, while there is one.
+    private bool OnConnectFailed(SocketException error)
+    {
+        Close();
+        return _address.MoveNext() ? Connect() : End(error, timedOut: false);
+    }
+
+    private bool OnConnected()
+    {
+        connector.Connected(_address);
+        _reader.Clear();
+        _exchange.Connected(_connectStarted);
+        return StartSending();
+    }
+
+    private bool StartSending()
+    {
+        _exchange.Phase = ExchangePhase.Writing;
+        _sent = 0;
+        return Send();
+    }
+
+    // What the socket takes now (a non-blocking Socket.Send keeps writing until the socket is full and reports what it
+    // wrote as a success); the rest of a large body when EPOLLOUT says there is room again.
+    private bool Send()
+    {
+        var sent = _socket!.Send(request.Bytes.AsSpan(_sent), SocketFlags.None, out var error);
+        if (error == SocketError.WouldBlock)
+        {
+            return Watch(LinuxInterop.EpollOut);
+        }
+
+        if (error != SocketError.Success)
+        {
+            return End(new SocketException((int)error), timedOut: false);
+        }
+
+        _sent += sent;
+        if (_sent < request.Bytes.Length)
+        {
+            return Watch(LinuxInterop.EpollOut);
+        }
+
+        _exchange.Written();
+        _reader.Begin(request.IsHead);
+        return Watch(LinuxInterop.EpollIn);
+    }
+
+    // One read per readiness: the loop is level-triggered, so what this read leaves is reported again.
+    private bool Receive()
+    {
+        var count = _socket!.Receive(_reader.FreeSpace, SocketFlags.None, out var error);
+        if (error == SocketError.WouldBlock)
+        {
+            return false;
+        }
+
+        if (error != SocketError.Success)
+        {
+            return End(new SocketException((int)error), timedOut: false);
+        }
+
+        if (count == 0)
+        {
+            return OnResponse(_reader.EndOfStream());
+        }
+
+        _reader.Received(count);
+        return _reader.TryParse(out var read) && OnResponse(read);
+    }
+
+    private bool OnResponse(in ResponseRead read)
+    {
+        switch (_exchange.OnResponse(read, _reader.Parser, request, _mayRetry))
+        {
+            case ResponseStep.Retry:
+                Close();
+                _attempt++;
+                return BeginAttempt();
+            case ResponseStep.Fail:
+                Close();
+                _exchange.Done();
+                return Finish(timedOut: false);
+            case ResponseStep.AwaitClose:
+                _exchange.Phase = ExchangePhase.AwaitingClose;
+                _reader.Clear();
+                return false;
+            case ResponseStep.Close:
+                return CompleteAndClose();
+            default:
+                _exchange.Done();
+                _exchange.Completed = true;
+                return Finish(timedOut: false);
+        }
+    }
+
+    // Discards what comes until the server's close; a reset instead of a FIN still closes the connection.
+    private bool ReceiveClose()
+    {
+        var count = _socket!.Receive(_reader.FreeSpace, SocketFlags.None, out var error);
+        return error != SocketError.WouldBlock && (error != SocketError.Success || count == 0) && CompleteAndClose();
+    }
+
+    private bool CompleteAndClose()
+    {
+        _exchange.Done();
+        Close();
+        _exchange.Completed = true;
+        return Finish(timedOut: false);
+    }
+
+    // As Http1Connection's catch: close, go again if the rules say so, otherwise the exchange failed.
+    private bool End(Exception error, bool timedOut)
+    {
+        Close();
+        if (_exchange.RetriesAfter(error, _reader.BytesReceived, _mayRetry, cancelled: timedOut || runToken.IsCancellationRequested))
+        {
+            _attempt++;
+            return BeginAttempt();
+        }
+
+        _exchange.Fail(error);
+        return Finish(timedOut);
+    }
+
+    private bool Finish(bool timedOut)
+    {
+        Busy = false;
+        run.Finished(_requestNumber, _start, _exchange, _reader.Parser, timedOut);
+        return true;
+    }
+
+    private bool Watch(uint events)
+    {
+        if (_watching == events)
+        {
+            return false;
+        }
+
+        var failed = _watching == 0 ? epoll.Add(Fd, events, (ulong)slot) : epoll.Modify(Fd, events, (ulong)slot);
+        if (failed is not null)
+        {
+            return End(failed, timedOut: false);
+        }
+
+        _watching = events;
+        return false;
+    }
+}

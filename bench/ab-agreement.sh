@@ -10,6 +10,13 @@
 # with Content-Length so that ab's HTTP/1.0 keep-alive holds), healthz-c1 (GET /healthz, a new connection per request,
 # the seed's own ab command; REQUESTS/2 requests). The load averages before and after the run go into the report:
 # client and server share the machine's cores, so anything else running moves the figures.
+#
+# Every mode runs in two placements (performance.md §6.1: "optionally pin the generator … report both if they
+# differ"): shared, where generator and server float over all cores, and pinned (label suffix "/pinned"), where the
+# generator runs on CPU 0 and the server's threads on the other CPUs. On a 2-core machine the shared placement also
+# measures how much CPU the generator takes from the server: a .NET client costs more per request than ab's C loop, and
+# at -c 4 that shows as latency. The pinned placement separates the two, so it answers whether both tools measure the
+# same server. A machine with one CPU runs only the shared placement.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/bench-tool.sh"
@@ -35,7 +42,22 @@ start kestrel "$work/kestrel.log" dotnet "$bench_root/Satcar.BenchTargets/bin/Re
   --urls "http://127.0.0.1:$port"
 wait_http "http://127.0.0.1:$port/healthz" 204
 
+kestrel_pid=${pids[-1]}
 base="http://127.0.0.1:$port"
+cpus=$(nproc)
+placements="shared"
+if [ "$cpus" -gt 1 ]; then placements="shared pinned"; fi
+
+# place PLACEMENT: sets the server's CPUs (all its threads) and the generators' CPUs for the next measurement.
+place() {
+  if [ "$1" = pinned ]; then
+    taskset -a -p -c "1-$((cpus - 1))" "$kestrel_pid" >/dev/null
+    generator_cpus=0
+  else
+    taskset -a -p -c "0-$((cpus - 1))" "$kestrel_pid" >/dev/null
+    generator_cpus=
+  fi
+}
 python3 -c 'import json; print(json.dumps({"order": "x" * 1000}))' >"$work/body.json"
 
 echo "== warming up (both tools, every endpoint)"
@@ -47,30 +69,36 @@ done
 ab -k -c 4 -n "$requests" -p "$work/body.json" -T application/json "$base/echo" >/dev/null 2>&1
 dotnet "$satcar_dll" bench -q -k -c 4 -n "$requests" -p "$work/body.json" -T application/json "$base/echo" >/dev/null
 
+# measure ROUND TOOL MODE PLACEMENT
 measure() {
-  local round=$1 tool=$2 mode=$3 run=satcar_measure
+  local round=$1 tool=$2 mode=$3 placement=$4 run=satcar_measure label=$3
   if [ "$tool" = ab ]; then run=ab_measure; fi
+  if [ "$placement" = pinned ]; then label="$mode/pinned"; fi
+  place "$placement"
   case $mode in
-    ping-k1) requests=$full_requests; $run "$round" "$mode" "$base/ping" -k -c 1 ;;
-    ping-k4) requests=$full_requests; $run "$round" "$mode" "$base/ping" -k -c 4 ;;
-    echo-k1) requests=$full_requests; $run "$round" "$mode" "$base/echo" -k -c 1 -p "$work/body.json" -T application/json ;;
-    healthz-c1) requests=$((full_requests / 2)); $run "$round" "$mode" "$base/healthz" -c 1 ;;
+    ping-k1) requests=$full_requests; $run "$round" "$label" "$base/ping" -k -c 1 ;;
+    ping-k4) requests=$full_requests; $run "$round" "$label" "$base/ping" -k -c 4 ;;
+    echo-k1) requests=$full_requests; $run "$round" "$label" "$base/echo" -k -c 1 -p "$work/body.json" -T application/json ;;
+    healthz-c1) requests=$((full_requests / 2)); $run "$round" "$label" "$base/healthz" -c 1 ;;
   esac
 }
 
 for round in $(seq 1 "$rounds"); do
   echo "== round $round of $rounds"
-  for pair in $(for t in ab satcar; do for m in ping-k1 ping-k4 echo-k1 healthz-c1; do echo "$t:$m"; done; done | shuf); do
-    measure "$round" "${pair%%:*}" "${pair#*:}"
+  for run in $(for t in ab satcar; do for m in ping-k1 ping-k4 echo-k1 healthz-c1; do for p in $placements; do echo "$t:$m:$p"; done; done; done | shuf); do
+    IFS=: read -r tool mode placement <<<"$run"
+    measure "$round" "$tool" "$mode" "$placement"
   done
 done
+place shared
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 stamp=$(date -u +%Y-%m-%d-%H%M)
 mkdir -p "$bench_root/results"
 machine_facts "$work/facts.txt"
 {
-  echo "requests per measurement: $full_requests (healthz-c1: $((full_requests / 2))); satcar bench --warmup $satcar_warmup in the same process; generators unpinned, one at a time"
+  echo "requests per measurement: $full_requests (healthz-c1: $((full_requests / 2))); satcar bench --warmup $satcar_warmup in the same process; one generator at a time"
+  echo "placements: $placements (shared: generator and server unpinned; pinned, modes marked /pinned: generator on CPU 0, server on CPUs 1-$((cpus - 1)))"
   echo "target: Satcar.BenchTargets (Release), Kestrel on 127.0.0.1"
   echo "load average (1, 5, 15 min) at the start (before the build): $load_before; after: $load_after"
 } >>"$work/facts.txt"

@@ -1,8 +1,14 @@
 # Helpers for scripts that run `satcar bench` next to ab. Source it after lib/common.sh; it appends JSON rows to
 # $rows, one per measurement: {round, tool, mode, mean_ms, total_mean_ms, p50_ms, p90_ms, p99_ms, rps, failed,
-# non2xx, keepalive, requests}.
+# non2xx, keepalive, requests}. When $generator_cpus is set (for example "0"), both tools run under
+# `taskset -c $generator_cpus`.
 
 satcar_dll="$repo_root/src/Satcar.Cli/bin/Release/net10.0/satcar.dll"
+
+# generator COMMAND...: runs a load generator, pinned to $generator_cpus when that is set.
+generator() {
+  if [ -n "${generator_cpus:-}" ]; then taskset -c "$generator_cpus" "$@"; else "$@"; fi
+}
 
 # ab_measure ROUND MODE URL [ab options...]: one ab run. mean_ms is ab's "Time per request" (concurrency × time
 # taken / complete requests); the percentiles come from its -e file (µs resolution, unlike its printed table).
@@ -11,7 +17,7 @@ ab_measure() {
   shift 3
   local out pct
   out=$(mktemp) pct=$(mktemp)
-  ab -n "$requests" -e "$pct" "$@" "$url" >"$out" 2>&1 || { cat "$out" >&2; rm -f "$out" "$pct"; return 1; }
+  generator ab -n "$requests" -e "$pct" "$@" "$url" >"$out" 2>&1 || { cat "$out" >&2; rm -f "$out" "$pct"; return 1; }
   python3 - "$out" "$pct" "$round" "$mode" >>"$rows" <<'PY'
 import json, re, sys
 text = open(sys.argv[1]).read()
@@ -40,7 +46,7 @@ satcar_measure() {
   shift 3
   local out pct
   out=$(mktemp) pct=$(mktemp)
-  dotnet "$satcar_dll" bench -q --json --warmup "${satcar_warmup:-0}" -n "$requests" -e "$pct" "$@" "$url" >"$out" 2>&1 || true
+  generator dotnet "$satcar_dll" bench -q --json --warmup "${satcar_warmup:-0}" -n "$requests" -e "$pct" "$@" "$url" >"$out" 2>&1 || true
   python3 - "$out" "$pct" "$round" "$mode" >>"$rows" <<'PY'
 import json, sys
 try:

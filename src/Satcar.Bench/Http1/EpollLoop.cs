@@ -7,9 +7,9 @@ namespace Satcar.Bench.Http1;
 /// instance, as ab's single loop is. It exists because .NET's async sockets cost more CPU per request than that loop
 /// (an eager receive that finds nothing, the hand-off from the runtime's epoll thread to the thread pool, the async
 /// state machines), and on a machine where client and server share the cores that CPU is taken from the server and
-/// shows up as latency: at <c>-k -c 4</c> on 2 vCPUs the async engine's mean was 1.35× ab's, this one's 0.90–0.97×
-/// (medians of interleaved rounds). A kept-alive request costs a send, an epoll_wait and a receive, as in ab, and
-/// allocates nothing.
+/// shows up as latency: at <c>-k -c 4</c> on 2 vCPUs the async engine's mean was 1.26–1.35× ab's, this one's
+/// 0.90–1.15× (medians of interleaved rounds; bench/results/*-ab-agreement.md). A kept-alive request costs a send,
+/// an epoll_wait and a receive, as in ab, and allocates nothing.
 /// </summary>
 internal sealed class EpollLoop : IDisposable
 {

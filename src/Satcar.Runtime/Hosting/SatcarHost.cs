@@ -25,6 +25,7 @@ using Satcar.Runtime.NameResolution;
 using Satcar.Runtime.PubSub;
 using Satcar.Runtime.Resources;
 using Satcar.Runtime.Secrets;
+using Satcar.Runtime.Security;
 using Satcar.Runtime.State;
 
 namespace Satcar.Runtime.Hosting;
@@ -94,8 +95,10 @@ public sealed partial class SatcarHost : IAsyncDisposable
             throw new SatcarStartException([.. resources.Problems.Select(p => p.ToString())]);
         }
 
-        var apiCertificate = LoadCertificate("--api-tls-cert-file", options.ApiTlsCertFile, options.ApiTlsKeyFile);
-        var app = Build(options, registry, resources, apiCertificate, configureLogging);
+        var certificates = new ServerCertificates(
+            LoadCertificate("--api-tls-cert-file", options.ApiTlsCertFile, options.ApiTlsKeyFile),
+            LoadCertificate("--peer-tls-cert-file", options.PeerTlsCertFile, options.PeerTlsKeyFile));
+        var app = Build(options, registry, resources, certificates, configureLogging);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SatcarHost>();
         foreach (var note in resources.Notes)
         {
@@ -212,6 +215,9 @@ public sealed partial class SatcarHost : IAsyncDisposable
         };
     }
 
+    /// <summary>The certificates the API ports and the peer port serve, loaded once before the server is built.</summary>
+    private sealed record ServerCertificates(X509Certificate2? Api, X509Certificate2? Peer);
+
     /// <summary>A PEM certificate and key for Kestrel; a file that is not one stops the start with the flag named.</summary>
     private static X509Certificate2? LoadCertificate(string flag, string? certFile, string? keyFile)
     {
@@ -231,7 +237,7 @@ public sealed partial class SatcarHost : IAsyncDisposable
     }
 
     private static WebApplication Build(
-        SatcarOptions options, ComponentRegistry registry, ResourceSet resources, X509Certificate2? apiCertificate, Action<ILoggingBuilder>? configureLogging)
+        SatcarOptions options, ComponentRegistry registry, ResourceSet resources, ServerCertificates certificates, Action<ILoggingBuilder>? configureLogging)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "satcar" });
         builder.WebHost.UseKestrelHttpsConfiguration();
@@ -246,13 +252,13 @@ public sealed partial class SatcarHost : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = (2 * options.MaxBodySize) + (64 * 1024);
             // daprd's ReadHeaderTimeout.
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            Listen(kestrel, options.ListenAddresses, options.DaprHttpPort, HttpProtocols.Http1AndHttp2, apiCertificate);
+            Listen(kestrel, options.ListenAddresses, options.DaprHttpPort, HttpProtocols.Http1AndHttp2, certificates.Api);
             // daprd's gRPC port speaks HTTP/2 without TLS (prior knowledge), which Kestrel serves only on an HTTP/2-only
             // endpoint; with --api-tls-* it is HTTP/2 over TLS.
-            Listen(kestrel, options.ListenAddresses, options.DaprGrpcPort, HttpProtocols.Http2, apiCertificate);
+            Listen(kestrel, options.ListenAddresses, options.DaprGrpcPort, HttpProtocols.Http2, certificates.Api);
             if (options.PeersEnabled)
             {
-                ListenPeers(kestrel, options);
+                ListenPeers(kestrel, options, certificates.Peer);
             }
         });
 
@@ -261,6 +267,8 @@ public sealed partial class SatcarHost : IAsyncDisposable
         services.AddSingleton(options);
         services.AddSingleton(registry);
         services.AddSingleton(resources);
+        // Read once; the HTTP and the gRPC head both apply it.
+        services.AddSingleton(ApiAllowlist.Read(resources.Configuration?.Spec));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ComponentStore>();
         services.AddSingleton<ComponentInitializer>();
@@ -356,15 +364,15 @@ public sealed partial class SatcarHost : IAsyncDisposable
         }
     }
 
-    private static void ListenPeers(KestrelServerOptions kestrel, SatcarOptions options)
+    private static void ListenPeers(KestrelServerOptions kestrel, SatcarOptions options, X509Certificate2? certificate)
     {
         var port = options.DaprInternalGrpcPort!.Value;
         Action<ListenOptions> configure = listen =>
         {
             listen.Protocols = HttpProtocols.Http1;
-            if (options.PeerTls)
+            if (certificate is not null)
             {
-                listen.UseHttps(X509Certificate2.CreateFromPemFile(options.PeerTlsCertFile!, options.PeerTlsKeyFile));
+                listen.UseHttps(certificate);
             }
         };
         switch (options.PeerListenAddress)

@@ -66,6 +66,9 @@ public sealed class ApiAllowlist
     /// <summary>What is wrong with <c>spec.api</c>, each naming its field; the satcar does not start with any.</summary>
     public IReadOnlyList<ApiAllowlistProblem> Problems { get; }
 
+    /// <summary>Whether any HTTP rule is given; without one every HTTP route is served and nothing needs checking per request.</summary>
+    public bool RestrictsHttp => _http.Allowed.Count > 0 || _http.Denied.Count > 0;
+
     /// <summary>Whether the HTTP API route <c>/{version}/{route}</c> is served (health checks always are).</summary>
     /// <param name="version">The first path segment, such as <c>v1.0</c> or <c>v1.0-alpha1</c>.</param>
     /// <param name="route">The rest of the path without its leading slash, such as <c>state/store/key</c>.</param>

@@ -31,10 +31,10 @@ internal sealed partial class DaprGrpcMethodProvider : IServiceMethodProvider<Da
     private readonly ILogger _logger;
     private readonly ILogger _apiLogger;
 
-    public DaprGrpcMethodProvider(SatcarOptions options, ResourceSet resources, ILoggerFactory loggerFactory)
+    public DaprGrpcMethodProvider(SatcarOptions options, ResourceSet resources, ApiAllowlist apis, ILoggerFactory loggerFactory)
     {
         _token = string.IsNullOrEmpty(options.ApiToken) ? null : new ApiToken(options.ApiToken);
-        _apis = ApiAllowlist.Read(resources.Configuration?.Spec);
+        _apis = apis;
         _apiLogging = options.EnableApiLogging ?? resources.Configuration?.ApiLogging ?? false;
         _logger = loggerFactory.CreateLogger<DaprGrpcApi>();
         _apiLogger = loggerFactory.CreateLogger("Satcar.Api");

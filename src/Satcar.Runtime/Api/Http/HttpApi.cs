@@ -23,6 +23,7 @@ internal sealed partial class HttpApi(
     MetadataEndpoints metadata,
     SatcarOptions options,
     ResourceSet resources,
+    ApiAllowlist apis,
     RuntimeShutdown shutdown,
     ILoggerFactory loggerFactory)
 {
@@ -30,7 +31,6 @@ internal sealed partial class HttpApi(
     private const string V1Alpha1 = "v1.0-alpha1";
 
     private readonly ApiToken? _token = string.IsNullOrEmpty(options.ApiToken) ? null : new ApiToken(options.ApiToken);
-    private readonly ApiAllowlist _apis = ApiAllowlist.Read(resources.Configuration?.Spec);
     private readonly ILogger _logger = loggerFactory.CreateLogger<HttpApi>();
     private readonly ILogger _apiLogger = loggerFactory.CreateLogger("Satcar.Api");
 
@@ -89,7 +89,7 @@ internal sealed partial class HttpApi(
     private Task DispatchAsync(HttpContext context, ApiPath path)
     {
         // An API the Configuration's spec.api does not enable is an unknown route, as in daprd, where it is never registered.
-        if (path.Count >= 2 && !_apis.ServesHttp(path[0], Rest(path, 1)))
+        if (apis.RestrictsHttp && path.Count >= 2 && !apis.ServesHttp(path[0], Rest(path, 1)))
         {
             return FallbackAsync(context, path);
         }
@@ -145,7 +145,7 @@ internal sealed partial class HttpApi(
 
     /// <summary>daprd's fallback for a route it does not know: service invocation through the <c>dapr-app-id</c> header, when the invoke API is enabled.</summary>
     private Task FallbackAsync(HttpContext context, ApiPath path) =>
-        _apis.ServesHttpInvocationFallback
+        apis.ServesHttpInvocationFallback
             ? invoke.InvokeServiceAsync(context, path, urlAppId: null, methodStart: 0)
             : throw ApiErrors.EndpointNotAvailable();
 

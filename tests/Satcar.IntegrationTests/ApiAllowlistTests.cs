@@ -14,15 +14,7 @@ namespace Satcar.IntegrationTests;
 /// </summary>
 public sealed class ApiAllowlistTests : IDisposable
 {
-    private const string Store = """
-        apiVersion: dapr.io/v1alpha1
-        kind: Component
-        metadata:
-          name: statestore
-        spec:
-          type: state.in-memory
-          version: v1
-        """;
+    private static readonly string Store = TestComponents.InMemoryState();
 
     private readonly TempDirectory _dir = new();
 

@@ -22,15 +22,7 @@ public sealed class ApiTlsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _certificates = TestCertificates.Create(Path.Combine(_dir.Path, "certs"), "127.0.0.1");
-        _dir.Write("resources/state.yaml", """
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata:
-              name: statestore
-            spec:
-              type: state.in-memory
-              version: v1
-            """);
+        _dir.Write("resources/state.yaml", TestComponents.InMemoryState());
         var port = Ports.Free();
         _satcar = SatcarProcess.Start(
             ["run", "--app-id", "tls", "--dapr-http-port", port.ToString(), "--dapr-listen-addresses", "127.0.0.1",

@@ -12,15 +12,7 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private string MemoryStore(string name = "statestore") => _dir.Write($"resources/{name}.yaml", $"""
-        apiVersion: dapr.io/v1alpha1
-        kind: Component
-        metadata:
-          name: {name}
-        spec:
-          type: state.in-memory
-          version: v1
-        """);
+    private string MemoryStore(string name = "statestore") => _dir.Write($"resources/{name}.yaml", TestComponents.InMemoryState(name));
 
     private string Resources => Path.Combine(_dir.Path, "resources");
 

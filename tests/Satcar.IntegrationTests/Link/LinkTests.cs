@@ -26,15 +26,7 @@ public sealed class LinkTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _app = await FakeApp.StartAsync("127.0.0.3");
-        _dir.Write("resources/state.yaml", """
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata:
-              name: statestore
-            spec:
-              type: state.in-memory
-              version: v1
-            """);
+        _dir.Write("resources/state.yaml", TestComponents.InMemoryState());
         _satcar = await SatcarProcess.RunAsync(
             ["--app-id", "linked", "--app-url", _app.BaseUri.ToString().TrimEnd('/'), "--resources-path", Path.Combine(_dir.Path, "resources")],
             new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = Token, ["APP_API_TOKEN"] = "app-token" },

@@ -142,15 +142,7 @@ public sealed class SecretsApiTests(SecretsFixture fixture) : IClassFixture<Secr
     public async Task Without_secret_stores_the_api_is_500_err_secret_stores_not_configured()
     {
         using var dir = new TempDirectory();
-        dir.Write("resources/state.yaml", """
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata:
-              name: statestore
-            spec:
-              type: state.in-memory
-              version: v1
-            """);
+        dir.Write("resources/state.yaml", TestComponents.InMemoryState());
         await using var satcar = await SatcarProcess.RunAsync(["--app-id", "no-secrets", "--resources-path", Path.Combine(dir.Path, "resources")]);
         using var client = new HttpClient { BaseAddress = satcar.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
         foreach (var path in new[] { "/v1.0/secrets/statestore/key", "/v1.0/secrets/any/bulk" })

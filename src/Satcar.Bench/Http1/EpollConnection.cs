@@ -164,22 +164,18 @@ internal sealed class EpollConnection(
         return Send();
     }
 
-    // What the socket takes now (a non-blocking Socket.Send keeps writing until the socket is full and reports what it
-    // wrote as a success); the rest of a large body when EPOLLOUT says there is room again.
+    // What the socket takes now (a non-blocking send writes what fits and reports that count); the rest of a large
+    // body when EPOLLOUT says there is room again.
     private bool Send()
     {
-        var sent = _socket!.Send(request.Bytes.AsSpan(_sent), SocketFlags.None, out var error);
-        if (error == SocketError.WouldBlock)
+        var rest = request.Bytes.AsSpan(_sent);
+        var sent = LinuxInterop.Send(Fd, ref MemoryMarshal.GetReference(rest), rest.Length, LinuxInterop.NoSignal);
+        if (sent < 0)
         {
-            return Watch(LinuxInterop.EpollOut);
+            return LinuxInterop.MustWait() ? Watch(LinuxInterop.EpollOut) : End(new SocketException(), timedOut: false);
         }
 
-        if (error != SocketError.Success)
-        {
-            return End(new SocketException((int)error), timedOut: false);
-        }
-
-        _sent += sent;
+        _sent += (int)sent;
         if (_sent < request.Bytes.Length)
         {
             return Watch(LinuxInterop.EpollOut);
@@ -193,15 +189,10 @@ internal sealed class EpollConnection(
     // One read per readiness: the loop is level-triggered, so what this read leaves is reported again.
     private bool Receive()
     {
-        var count = _socket!.Receive(_reader.FreeSpace, SocketFlags.None, out var error);
-        if (error == SocketError.WouldBlock)
+        var count = ReceiveSome();
+        if (count < 0)
         {
-            return false;
-        }
-
-        if (error != SocketError.Success)
-        {
-            return End(new SocketException((int)error), timedOut: false);
+            return !LinuxInterop.MustWait() && End(new SocketException(), timedOut: false);
         }
 
         if (count == 0)
@@ -209,7 +200,7 @@ internal sealed class EpollConnection(
             return OnResponse(_reader.EndOfStream());
         }
 
-        _reader.Received(count);
+        _reader.Received((int)count);
         return _reader.TryParse(out var read) && OnResponse(read);
     }
 
@@ -241,8 +232,15 @@ internal sealed class EpollConnection(
     // Discards what comes until the server's close; a reset instead of a FIN still closes the connection.
     private bool ReceiveClose()
     {
-        var count = _socket!.Receive(_reader.FreeSpace, SocketFlags.None, out var error);
-        return error != SocketError.WouldBlock && (error != SocketError.Success || count == 0) && CompleteAndClose();
+        var count = ReceiveSome();
+        return (count < 0 ? !LinuxInterop.MustWait() : count == 0) && CompleteAndClose();
+    }
+
+    // One recv into the reader's free space: the bytes read, 0 at the server's close, or -1 with errno set.
+    private nint ReceiveSome()
+    {
+        var free = _reader.FreeSpace;
+        return LinuxInterop.Receive(Fd, ref MemoryMarshal.GetReference(free), free.Length, flags: 0);
     }
 
     private bool CompleteAndClose()

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 
 namespace Satcar.Bench.Http1;
 
@@ -55,6 +56,7 @@ internal sealed class Epoll : IDisposable
     public SocketException? Modify(int fd, uint events, ulong token) => Control(LinuxInterop.EpollModify, fd, events, token);
 
     /// <summary>Waits up to <paramref name="timeoutMilliseconds"/> for ready descriptors; returns how many (0 on a timeout or a signal).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Wait(int timeoutMilliseconds)
     {
         var ready = LinuxInterop.EpollWait(_epoll.Value, ref MemoryMarshal.GetArrayDataReference(_events), _events.Length / s_eventSize, timeoutMilliseconds);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 
 namespace Satcar.Bench.Http1;
 
@@ -45,6 +46,7 @@ internal sealed class EpollConnection(
     private int Fd => (int)_socket!.SafeHandle.DangerousGetHandle();
 
     /// <summary>Starts request number <paramref name="number"/>, with its <c>-s</c> deadline.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Begin(int number)
     {
         Busy = true;
@@ -58,6 +60,7 @@ internal sealed class EpollConnection(
     }
 
     /// <summary>The socket is ready for what the exchange waits on; spurious readiness is harmless.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool OnReady() => Busy && _exchange.Phase switch
     {
         ExchangePhase.Connecting => OnConnectEnded(),
@@ -86,6 +89,7 @@ internal sealed class EpollConnection(
 
     public void Dispose() => Close();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool BeginAttempt()
     {
         _mayRetry = _socket is not null && _attempt == 0;
@@ -157,6 +161,7 @@ internal sealed class EpollConnection(
         return StartSending();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool StartSending()
     {
         _exchange.Phase = ExchangePhase.Writing;
@@ -166,6 +171,7 @@ internal sealed class EpollConnection(
 
     // What the socket takes now (a non-blocking send writes what fits and reports that count); the rest of a large
     // body when EPOLLOUT says there is room again.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Send()
     {
         var rest = request.Bytes.AsSpan(_sent);
@@ -187,6 +193,7 @@ internal sealed class EpollConnection(
     }
 
     // One read per readiness: the loop is level-triggered, so what this read leaves is reported again.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Receive()
     {
         var count = ReceiveSome();
@@ -204,6 +211,7 @@ internal sealed class EpollConnection(
         return _reader.TryParse(out var read) && OnResponse(read);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool OnResponse(in ResponseRead read)
     {
         switch (_exchange.OnResponse(read, _reader.Parser, request, _mayRetry))
@@ -237,6 +245,7 @@ internal sealed class EpollConnection(
     }
 
     // One recv into the reader's free space: the bytes read, 0 at the server's close, or -1 with errno set.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private nint ReceiveSome()
     {
         var free = _reader.FreeSpace;
@@ -265,6 +274,7 @@ internal sealed class EpollConnection(
         return Finish(timedOut);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Finish(bool timedOut)
     {
         Busy = false;
@@ -272,6 +282,7 @@ internal sealed class EpollConnection(
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Watch(uint events)
     {
         if (_watching == events)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace Satcar.Bench.Http1;
 
@@ -69,6 +70,7 @@ internal struct Exchange
     public long BodyBytes;
 
     /// <summary>Starts an attempt: the first, or the one after a kept-alive connection turned out to be closed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void BeginAttempt()
     {
         Phase = ExchangePhase.Connecting;
@@ -83,6 +85,7 @@ internal struct Exchange
     }
 
     /// <summary>The request is written: ab's <c>endwrite</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Written()
     {
         WriteEndTimestamp = Stopwatch.GetTimestamp();
@@ -94,6 +97,7 @@ internal struct Exchange
     /// went on a kept-alive connection for the first time, so a close before any response byte means the server shut
     /// the connection while it was idle, and the request goes again once on a new connection, as ab does.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ResponseStep OnResponse(in ResponseRead read, ResponseParser parser, WireRequest request, bool mayRetry)
     {
         WireBytes = read.WireBytes;

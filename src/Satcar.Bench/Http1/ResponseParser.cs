@@ -1,4 +1,5 @@
 using System.Text;
+using System.Runtime.CompilerServices;
 
 namespace Satcar.Bench.Http1;
 
@@ -110,6 +111,7 @@ internal sealed class ResponseParser
         _state == State.Done && !ServerAnnouncedClose && Framing != BodyFraming.UntilClose && !(_transferEncoding && _contentLength >= 0);
 
     /// <summary>Starts a new exchange; <paramref name="isHead"/> because a response to HEAD has no body whatever its headers say.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Reset(bool isHead)
     {
         _isHead = isHead;
@@ -123,6 +125,7 @@ internal sealed class ResponseParser
         StartResponse();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void StartResponse()
     {
         StatusCode = 0;
@@ -140,6 +143,7 @@ internal sealed class ResponseParser
     /// Consumes as much of <paramref name="data"/> as it can. A line that has not ended yet is left unconsumed: the
     /// caller keeps it and calls again with it followed by the next bytes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ParseStatus Parse(ReadOnlySpan<byte> data, out int consumed)
     {
         consumed = 0;
@@ -251,12 +255,14 @@ internal sealed class ResponseParser
         return _state == State.Done;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ParseStatus Next(State state)
     {
         _state = state;
         return ParseStatus.NeedMore;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ParseStatus OnStatusLine(ReadOnlySpan<byte> line)
     {
         if (line.IsEmpty)
@@ -285,6 +291,7 @@ internal sealed class ResponseParser
         return ParseStatus.NeedMore;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ParseStatus OnHeaderLine(ReadOnlySpan<byte> line)
     {
         if (line.IsEmpty)
@@ -347,6 +354,7 @@ internal sealed class ResponseParser
         return ParseStatus.NeedMore;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ParseStatus OnEndOfHeaders()
     {
         if (StatusCode < 200)
@@ -388,6 +396,7 @@ internal sealed class ResponseParser
     }
 
     // chunk-size [BWS] *( ";" chunk-ext ): the extensions are skipped, the size is bounded so that it cannot overflow.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ParseStatus OnChunkSize(ReadOnlySpan<byte> line)
     {
         long size = 0;
@@ -430,6 +439,7 @@ internal sealed class ResponseParser
         return ParseStatus.NeedMore;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ParseStatus OnTrailerLine(ReadOnlySpan<byte> line)
     {
         if (line.IsEmpty)
@@ -442,6 +452,7 @@ internal sealed class ResponseParser
     }
 
     // field-name ":" OWS field-value OWS, with a token for a name and no line folding (RFC 9112 §5).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TrySplitField(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value, out string problem)
     {
         name = value = default;

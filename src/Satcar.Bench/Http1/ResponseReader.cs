@@ -55,6 +55,7 @@ internal sealed class ResponseReader
     public void Clear() => _start = _end = 0;
 
     /// <summary>Starts reading a response; <paramref name="isHead"/> because a response to HEAD has no body whatever its headers say.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Begin(bool isHead)
     {
         Parser.Reset(isHead);
@@ -64,6 +65,7 @@ internal sealed class ResponseReader
     }
 
     /// <summary>A read put <paramref name="count"/> bytes (more than none) into <see cref="FreeSpace"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Received(int count)
     {
         if (_firstByte == 0)
@@ -76,6 +78,7 @@ internal sealed class ResponseReader
     }
 
     /// <summary>Parses what is buffered; true, with how it ended, when the response is complete or invalid.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryParse(out ResponseRead read)
     {
         if (_end > _start)
@@ -138,6 +141,7 @@ internal sealed class ResponseReader
 
     // Moves an unfinished line to the front so that the next read appends to it. An unfinished line is shorter than
     // the parser's line limits, which are below the buffer's size, so there is always room to read.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Compact()
     {
         if (_start == _end)

@@ -147,6 +147,7 @@ internal sealed class LoadRunner
     private bool CapturesServer => Volatile.Read(ref _documentLength) == -1;
 
     /// <summary>Claims the next request of a closed-loop run; false when every request has been claimed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryClaim(out int index)
     {
         var next = Interlocked.Increment(ref _next) - 1;
@@ -232,6 +233,7 @@ internal sealed class LoadRunner
     /// response byte. <paramref name="timedOut"/> says <c>-s</c> ended it; <paramref name="runCancelled"/> that the
     /// time limit or Ctrl-C had ended the run, so that a request cut short by it is abandoned rather than failed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private RequestSample ToSample(in Exchange exchange, ResponseParser parser, long start, long sendLag, bool timedOut, bool runCancelled)
     {
         var sample = new RequestSample

@@ -143,6 +143,33 @@ public sealed class LinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_satcar_killed_behind_a_kept_alive_pool_is_reported_within_a_second()
+    {
+        _dir.Write("resources-victim/state.yaml", TestComponents.InMemoryState());
+        await using var victim = await SatcarProcess.RunAsync(
+            ["--app-id", "victim", "--resources-path", Path.Combine(_dir.Path, "resources-victim")],
+            new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = Token },
+            host: "127.0.0.4");
+        await using var link = await StartLinkAsync(victim.BaseUri);
+        using var client = new HttpClient { BaseAddress = LinkUri(link), Timeout = TimeSpan.FromSeconds(5) };
+        for (var i = 0; i < 3; i++)
+        {
+            // The link's pool now holds kept-alive connections to the satcar.
+            using var ok = await client.GetAsync("/v1.0/metadata");
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        await victim.KillAsync();
+        var watch = Stopwatch.StartNew();
+        using var response = await client.GetAsync("/v1.0/metadata");
+        watch.Stop();
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("ERR_SATCAR_UNREACHABLE", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
     public async Task A_link_hosted_inside_a_dotnet_app_forwards_the_same_way()
     {
         var port = Ports.Free();
@@ -151,6 +178,7 @@ public sealed class LinkTests : IAsyncLifetime
             {
                 link.SatcarUrl = _satcar.BaseUri;
                 link.HttpPort = port;
+                link.GrpcPort = null; // not the default 50001, which something else on the machine may hold
                 link.ApiToken = Token;
             }))
             .Build();

@@ -35,7 +35,7 @@ public static class BuiltInComponents
         .Add<IBinding>("bindings.redis", "v1", context => new RedisBinding(context))
         .Add<ISecretStore>("secretstores.local.file", "v1", context => new LocalFileSecretStore(context))
         .Add<ISecretStore>("secretstores.local.env", "v1", context => new LocalEnvSecretStore(context))
-        .AddNameResolver("sqlite", () => new SqliteNameResolver())
-        .AddNameResolver("consul", () => new ConsulNameResolver())
-        .AddNameResolver("hashicorp.consul", () => new ConsulNameResolver());
+        .AddNameResolver("sqlite", () => new SqliteNameResolver(), SqliteNameResolver.Validate)
+        .AddNameResolver("consul", () => new ConsulNameResolver(), ConsulNameResolver.Validate)
+        .AddNameResolver("hashicorp.consul", () => new ConsulNameResolver(), ConsulNameResolver.Validate);
 }

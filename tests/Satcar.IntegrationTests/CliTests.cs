@@ -152,6 +152,46 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Validate_reports_the_name_resolvers_own_fields()
+    {
+        MemoryStore();
+        var consul = _dir.Write("consul.yaml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Configuration
+            metadata:
+              name: cfg
+            spec:
+              nameResolution:
+                component: consul
+                configuration:
+                  client:
+                    address: 127.0.0.1:8500
+                    scheme: ftp
+            """);
+        var (exitCode, output) = await SatcarProcess.RunToExitAsync(["validate", "--resources-path", Resources, "--config", consul]);
+        Assert.Equal(1, exitCode);
+        Assert.Contains("consul.yaml:9: spec.nameResolution.configuration:", output, StringComparison.Ordinal);
+        Assert.Contains("scheme: must be http or https, got 'ftp'", output, StringComparison.Ordinal);
+
+        var sqlite = _dir.Write("sqlite.yaml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Configuration
+            metadata:
+              name: cfg
+            spec:
+              nameResolution:
+                component: sqlite
+                configuration:
+                  updateInterval: 500ms
+                  timeout: 0s
+            """);
+        (exitCode, output) = await SatcarProcess.RunToExitAsync(["validate", "--resources-path", Resources, "--config", sqlite]);
+        Assert.Equal(1, exitCode);
+        Assert.Contains("updateInterval: must be at least 1s", output, StringComparison.Ordinal);
+        Assert.Contains("timeout: must be positive and shorter than updateInterval", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_accepts_good_resources_and_the_seed_configuration()
     {
         MemoryStore();

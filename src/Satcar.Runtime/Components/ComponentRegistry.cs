@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Satcar.Runtime.NameResolution;
 
 namespace Satcar.Runtime.Components;
@@ -9,7 +10,7 @@ namespace Satcar.Runtime.Components;
 public sealed class ComponentRegistry
 {
     private readonly Dictionary<string, Registration> _factories = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, Func<INameResolver>> _nameResolvers = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, NameResolverRegistration> _nameResolvers = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Adds a factory for <paramref name="type"/> at <paramref name="version"/>.</summary>
     /// <typeparam name="TContract">The building-block contract the component implements, such as <c>IStateStore</c>.</typeparam>
@@ -43,11 +44,14 @@ public sealed class ComponentRegistry
     /// <summary>
     /// Adds a name resolver, chosen by <c>spec.nameResolution.component</c> in a Configuration
     /// (<c>consul</c>, <c>sqlite</c>; also accepted with the <c>nameresolution.</c> prefix).
+    /// <paramref name="validate"/> reads a <c>spec.nameResolution.configuration</c> as the resolver's start would,
+    /// without starting anything, and throws <see cref="NameResolutionConfigurationException"/> naming what is
+    /// wrong, so that loading the Configuration (and <c>satcar validate</c>) reports it with the file.
     /// </summary>
-    public ComponentRegistry AddNameResolver(string name, Func<INameResolver> factory)
+    public ComponentRegistry AddNameResolver(string name, Func<INameResolver> factory, Action<JsonObject> validate)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        if (!_nameResolvers.TryAdd(name, factory))
+        if (!_nameResolvers.TryAdd(name, new NameResolverRegistration(factory, validate)))
         {
             throw new InvalidOperationException($"name resolver {name} is registered twice");
         }
@@ -60,9 +64,9 @@ public sealed class ComponentRegistry
 
     public bool TryCreateNameResolver(string name, out INameResolver resolver)
     {
-        if (_nameResolvers.TryGetValue(ResolverKey(name), out var factory))
+        if (_nameResolvers.TryGetValue(ResolverKey(name), out var registration))
         {
-            resolver = factory();
+            resolver = registration.Factory();
             return true;
         }
 
@@ -72,10 +76,31 @@ public sealed class ComponentRegistry
 
     public bool IsKnownNameResolver(string name) => _nameResolvers.ContainsKey(ResolverKey(name));
 
+    /// <summary>What is wrong with <paramref name="configuration"/> for the resolver <paramref name="name"/>, one entry per problem; empty when it is valid or the resolver is unknown.</summary>
+    public IReadOnlyList<string> NameResolverProblems(string name, JsonObject configuration)
+    {
+        if (!_nameResolvers.TryGetValue(ResolverKey(name), out var registration))
+        {
+            return [];
+        }
+
+        try
+        {
+            registration.Validate(configuration);
+            return [];
+        }
+        catch (NameResolutionConfigurationException e)
+        {
+            return e.Message.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        }
+    }
+
     private static string ResolverKey(string name) =>
         name.StartsWith("nameresolution.", StringComparison.OrdinalIgnoreCase) ? name["nameresolution.".Length..] : name;
 
     private static string Key(string type, string version) => $"{type}/{version}";
+
+    private sealed record NameResolverRegistration(Func<INameResolver> Factory, Action<JsonObject> Validate);
 
     /// <summary>One registered component type.</summary>
     public sealed record Registration(string Type, string Version, Type Contract, Func<ComponentContext, IComponent> Create);

@@ -480,8 +480,15 @@ public sealed class ResourceLoader(ComponentRegistry registry)
     private void ValidateConfigurationSpec(Fields fields, YamlMappingNode spec)
     {
         var specFields = new Fields(fields.File, spec, fields.Problems, "spec.");
+        var specJson = YamlJson.ToObject(spec);
         if (specFields.Mapping("nameResolution") is { } nameResolution)
         {
+            var configuration = nameResolution.Mapping("configuration");
+            if (nameResolution.Has("configuration") && configuration is null)
+            {
+                fields.Problem("spec.nameResolution.configuration", "must be a mapping");
+            }
+
             if (nameResolution.String("component") is not { } component)
             {
                 fields.Problem("spec.nameResolution.component", "is required");
@@ -490,15 +497,19 @@ public sealed class ResourceLoader(ComponentRegistry registry)
             {
                 fields.Problem("spec.nameResolution.component", $"unknown name resolver '{component}'; known: {string.Join(", ", registry.KnownNameResolvers)}");
             }
-
-            if (nameResolution.Has("configuration") && nameResolution.Mapping("configuration") is null)
+            else if (configuration is not null || !nameResolution.Has("configuration"))
             {
-                fields.Problem("spec.nameResolution.configuration", "must be a mapping");
+                // The resolver's own fields (a Consul address, an interval), which would otherwise surface only when
+                // the satcar starts its resolver, after the resources had been reported valid.
+                var resolverConfiguration = specJson["nameResolution"]?["configuration"] as JsonObject ?? [];
+                foreach (var problem in registry.NameResolverProblems(component, resolverConfiguration))
+                {
+                    fields.Problem("spec.nameResolution.configuration", problem);
+                }
             }
         }
 
         // A broken secret scope must not silently widen or narrow access: daprd refuses to start.
-        var specJson = YamlJson.ToObject(spec);
         foreach (var problem in SecretScopes.Read(specJson).Problems)
         {
             fields.Problem(problem.Field, problem.Message);

@@ -48,6 +48,16 @@ internal sealed class ConsulNameResolver : INameResolver, IAppHealthPublisher
         _environment = environment;
     }
 
+    /// <summary>
+    /// Reads a configuration as <see cref="InitAsync"/> does, certificates included, and throws
+    /// <see cref="NameResolutionConfigurationException"/> naming what is wrong; contacts nobody.
+    /// </summary>
+    public static void Validate(JsonObject configuration)
+    {
+        var options = ConsulOptions.Read(configuration, Environment.GetEnvironmentVariable, warnings: []);
+        CreateClient(options.Client).Dispose();
+    }
+
     /// <summary>The app ids whose healthy instances are cached, for tests.</summary>
     internal IReadOnlyCollection<string> CachedAppIds => _cache?.WatchedAppIds ?? [];
 
@@ -88,17 +98,7 @@ internal sealed class ConsulNameResolver : INameResolver, IAppHealthPublisher
             ConsulLog.ConfigurationWarning(_logger, warning);
         }
 
-        ConsulHttpClient client;
-        try
-        {
-            client = new ConsulHttpClient(options.Client);
-        }
-        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
-        {
-            throw new NameResolutionConfigurationException(
-                $"{ConfigSection.RootPath}.client.tlsConfig: cannot load the certificates or key: {e.Message}");
-        }
-
+        var client = CreateClient(options.Client);
         _options = options;
         _client = client;
         _registration = ConsulRegistration.Create(options, context);
@@ -368,6 +368,19 @@ internal sealed class ConsulNameResolver : INameResolver, IAppHealthPublisher
         catch (ConsulRequestException e)
         {
             ConsulLog.DeregistrationFailed(_logger, registration.ServiceId, e.Message);
+        }
+    }
+
+    private static ConsulHttpClient CreateClient(ConsulClientOptions options)
+    {
+        try
+        {
+            return new ConsulHttpClient(options);
+        }
+        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw new NameResolutionConfigurationException(
+                $"{ConfigSection.RootPath}.client.tlsConfig: cannot load the certificates or key: {e.Message}");
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Satcar.Components.Sqlite;
@@ -26,6 +27,10 @@ internal sealed partial class SqliteNameResolver : INameResolver
     private CancellationTokenSource? _stopping;
     private Task _heartbeat = Task.CompletedTask;
     private Task _cleanup = Task.CompletedTask;
+
+    /// <summary>Reads a configuration as <see cref="InitAsync"/> does and throws <see cref="NameResolutionConfigurationException"/> naming every field that is wrong; opens nothing.</summary>
+    public static void Validate(JsonObject configuration) =>
+        SqliteNameResolverOptions.Read(configuration, homeDirectory: "", warnings: []);
 
     public async Task InitAsync(NameResolutionContext context, CancellationToken cancellationToken)
     {

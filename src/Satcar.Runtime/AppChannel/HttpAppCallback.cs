@@ -84,9 +84,10 @@ public sealed partial class HttpAppCallback(AppChannel channel, SatcarOptions op
             }
 
             var answer = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            // daprd counts an empty status as SUCCESS (`case "": fallthrough`); any other unknown one is retried.
             return StatusOf(answer) switch
             {
-                null or "SUCCESS" => new(TopicEventOutcome.Success, ""),
+                null or "" or "SUCCESS" => new(TopicEventOutcome.Success, ""),
                 "DROP" => new(TopicEventOutcome.Drop, "the app answered DROP"),
                 "RETRY" => new(TopicEventOutcome.Retry, "the app answered RETRY"),
                 var other => new(TopicEventOutcome.Retry, $"the app answered the unknown status '{other}'"),

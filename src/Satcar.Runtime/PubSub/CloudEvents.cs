@@ -137,8 +137,10 @@ public static class CloudEvents
                 writer.WriteStartObject();
                 foreach (var property in root.EnumerateObject())
                 {
-                    // topic and pubsubname are the runtime's; the rest of the caller's event is kept.
-                    if (property.NameEquals("topic") || property.NameEquals("pubsubname") || !set.Add(property.Name))
+                    // topic and pubsubname are the runtime's, and so is expiration when the publish gives a TTL (daprd
+                    // sets it over the caller's); the rest of the caller's event is kept.
+                    if (property.NameEquals("topic") || property.NameEquals("pubsubname")
+                        || (request.ExpiresAt is not null && property.NameEquals("expiration")) || !set.Add(property.Name))
                     {
                         continue;
                     }

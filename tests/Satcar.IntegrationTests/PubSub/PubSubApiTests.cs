@@ -236,6 +236,7 @@ public sealed class PubSubApiTests(PubSubFixture fixture) : IClassFixture<PubSub
     {
         // behavior, attempts the app sees, dead-lettered
         { "SUCCESS", 1, false },
+        { "", 1, false },
         { "not-json", 1, false },
         { "DROP", 1, true },
         { "404", 1, true },

@@ -8,8 +8,9 @@ namespace Satcar.IntegrationTests.PubSub;
 /// <summary>
 /// A subscriber app: answers <c>GET /dapr/subscribe</c> with the subscriptions it is given, records
 /// every event delivered to any route, and answers each event (except on <c>/dead</c>) the way the event's
-/// <c>data.behavior</c> asks (<c>SUCCESS</c>, <c>DROP</c>, <c>RETRY</c>, <c>404</c>, <c>500</c>, a body that
-/// is not JSON, or <c>fail-N</c>: RETRY for the first N deliveries, then SUCCESS).
+/// <c>data.behavior</c> asks (<c>404</c>, <c>500</c>, <c>not-json</c> for a body that is not JSON, <c>fail-N</c>:
+/// RETRY for the first N deliveries, then SUCCESS; any other string, empty too, is answered as
+/// <c>{"status":"…"}</c>). <c>/healthz</c> follows <see cref="Healthy"/>.
 /// </summary>
 public sealed class SubscriberApp : IAsyncDisposable
 {

@@ -1,7 +1,11 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Satcar.Runtime.Components;
 using Satcar.Runtime.Errors;
+using Satcar.Runtime.Hosting;
 using Satcar.Runtime.PubSub;
+using Satcar.Tests.Bindings;
 
 namespace Satcar.Tests.PubSub;
 
@@ -96,5 +100,84 @@ public sealed class CloudEventsTests
         Assert.Equal("src", e.GetProperty("source").GetString());
         Assert.Equal("t", e.GetProperty("type").GetString());
         Assert.Equal("s", e.GetProperty("subject").GetString());
+    }
+
+    private static (PubSubService Service, RecordingPubSub Broker) Publisher(PubSubFeatures features)
+    {
+        var components = new ComponentStore();
+        var broker = new RecordingPubSub(features);
+        components.Set(TestComponents.Loaded("pubsub", "pubsub.test", broker));
+        var service = new PubSubService(components, new SatcarOptions { AppId = "publisher" }, new FakeTimeProvider(Now.AddMilliseconds(700)), NullLogger<PubSubService>.Instance);
+        return (service, broker);
+    }
+
+    private static async Task<PubSubMessage> Publish(PubSubFeatures features, string data, string contentType, params (string Key, string Value)[] metadata)
+    {
+        var (service, broker) = Publisher(features);
+        await service.PublishAsync(
+            new PublishRequest
+            {
+                PubSubName = "pubsub",
+                Topic = "orders",
+                Data = Encoding.UTF8.GetBytes(data),
+                ContentType = contentType,
+                Metadata = metadata.ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal),
+            },
+            CancellationToken.None);
+        return Assert.Single(broker.Published);
+    }
+
+    [Theory]
+    [InlineData("ttlInSeconds", "application/json", """{"orderId":1}""")]
+    [InlineData("ttl", "application/json", """{"orderId":1}""")]
+    [InlineData("ttlInSeconds", "application/cloudevents+json", """{"id":"mine","data":{"orderId":1}}""")]
+    [InlineData("ttlInSeconds", "application/cloudevents+json", """{"id":"mine","expiration":"2030-01-01T00:00:00Z","data":{"orderId":1}}""")]
+    public async Task A_publish_ttl_puts_an_rfc3339_expiration_of_now_plus_the_ttl_in_the_envelope(string key, string contentType, string data)
+    {
+        var message = await Publish(PubSubFeatures.None, data, contentType, (key, "90"));
+        var e = JsonDocument.Parse(message.Data).RootElement;
+        // daprd writes time.RFC3339, whole seconds in UTC, as for `time`.
+        Assert.Equal("2026-11-25T10:30:00Z", e.GetProperty("time").GetString());
+        Assert.Equal("2026-11-25T10:31:30Z", e.GetProperty("expiration").GetString());
+        Assert.Equal(1, e.GetProperty("data").GetProperty("orderId").GetInt32());
+        Assert.Equal("90", message.Metadata[key]);
+    }
+
+    [Fact]
+    public async Task Without_a_ttl_or_with_a_broker_that_has_native_ttl_there_is_no_expiration()
+    {
+        var plain = JsonDocument.Parse((await Publish(PubSubFeatures.None, "{}", "application/json")).Data).RootElement;
+        Assert.False(plain.TryGetProperty("expiration", out _));
+
+        var native = JsonDocument.Parse((await Publish(PubSubFeatures.MessageTtl, "{}", "application/json", ("ttlInSeconds", "90"))).Data).RootElement;
+        Assert.False(native.TryGetProperty("expiration", out _));
+    }
+
+    [Fact]
+    public async Task A_raw_payload_with_a_ttl_is_published_without_an_envelope()
+    {
+        var message = await Publish(PubSubFeatures.None, """{"orderId":1}""", "application/json", ("rawPayload", "true"), ("ttlInSeconds", "90"));
+        Assert.Equal("""{"orderId":1}""", Encoding.UTF8.GetString(message.Data.Span));
+    }
+
+    /// <summary>A broker that records what is published to it.</summary>
+    private sealed class RecordingPubSub(PubSubFeatures features) : IPubSub
+    {
+        public List<PubSubMessage> Published { get; } = [];
+
+        public PubSubFeatures Features => features;
+
+        public Task InitAsync(ComponentMetadata metadata, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task PublishAsync(PubSubMessage message, CancellationToken cancellationToken)
+        {
+            Published.Add(message);
+            return Task.CompletedTask;
+        }
+
+        public Task<IAsyncDisposable> SubscribeAsync(PubSubSubscription subscription, PubSubHandler handler, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

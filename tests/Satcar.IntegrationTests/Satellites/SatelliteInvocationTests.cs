@@ -167,16 +167,26 @@ public sealed class SatelliteInvocationTests : IAsyncLifetime
 
         using var invalid = await _client.GetAsync("/v1.0/invoke/or%20der/method/ping");
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Equal("ERR_DIRECT_INVOKE", await ErrorCode(invalid));
+        Assert.Contains("invalid app id", await invalid.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, _app2.CountFor("/ping"));
     }
 
     [Theory]
-    [InlineData("/v1.0/invoke/orderstore/method/public/..%2Fadmin")]
-    [InlineData("/v1.0/invoke/orderstore/method/public%2F%2e%2e%2Fadmin")]
-    [InlineData("/v1.0/invoke/orderstore/method/%2e%2e/admin")]
-    public async Task Traversal_never_reaches_the_other_app(string target)
+    [InlineData("/v1.0/invoke/orderstore/method/public/..%2Fadmin", true)]
+    [InlineData("/v1.0/invoke/orderstore/method/public%2F%2e%2e%2Fadmin", true)]
+    [InlineData("/v1.0/invoke/orderstore/method/%2e%2e/admin", false)]
+    public async Task Traversal_never_reaches_the_other_app(string target, bool answeredByTheRuntime)
     {
         var (status, response) = await RawHttp.SendAsync(_satcar1.BaseUri, "GET", target);
         Assert.True(status == 400, response);
+        if (answeredByTheRuntime)
+        {
+            Assert.Contains("ERR_DIRECT_INVOKE", response, StringComparison.Ordinal);
+            Assert.Contains("invalid method", response, StringComparison.Ordinal);
+        }
+
+        // A decoded dot segment in the path itself is refused by Kestrel before any route runs (400, no body).
         Assert.Equal(0, _app2.CountFor("/admin"));
     }
 

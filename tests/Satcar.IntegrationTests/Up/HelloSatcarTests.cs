@@ -24,8 +24,11 @@ public sealed partial class HelloSatcarTests
         var environment = HelloSatcarSample.FreePorts();
         await using var up = UpProcess.Start(HelloSatcarSample.Folder, environment, "--for", "10m");
 
-        await up.WaitForOutputAsync("Successfully persisted state for Order ID: ", Startup);
+        await up.WaitForOutputAsync("Successfully persisted state for Order ID: 2", Startup);
+        // The latest order: at least the highest one persisted before the question, and one that was persisted.
+        var persistedBefore = HighestPersisted(up.Output);
         var latest = await LatestOrderAsync(environment["ORDERSTORE_PORT"]!);
+        Assert.True(latest >= persistedBefore, $"GET /order returned {latest}, but {persistedBefore} had been persisted before");
         await up.WaitForOutputAsync($"Successfully persisted state for Order ID: {latest}", TimeSpan.FromSeconds(30));
 
         // Every line is prefixed with the process it came from; the build ran first.
@@ -108,4 +111,10 @@ public sealed partial class HelloSatcarTests
 
     [GeneratedRegex(@"(?m)^orderstore +\| .*Successfully persisted state for Order ID: \d+$")]
     private static partial Regex PersistedLine();
+
+    private static int HighestPersisted(string output) =>
+        PersistedId().Matches(output).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).Max();
+
+    [GeneratedRegex(@"(?m)^orderstore +\| .*Successfully persisted state for Order ID: (\d+)$")]
+    private static partial Regex PersistedId();
 }

@@ -145,6 +145,21 @@ public sealed class SatcarProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Waits (up to 30 s) until the output contains <paramref name="text"/>.</summary>
+    public async Task WaitForOutputAsync(string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited || DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"satcar did not write '{text}' within 30 s. Output:\n{Output}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Sends SIGTERM, as a process manager would, and waits for the exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {

@@ -9,17 +9,22 @@ namespace Satcar.Runtime.AppChannel;
 /// with <c>--enable-app-health-check</c> the satcar probes the app every interval (an HTTP app:
 /// <c>GET {app}{--app-health-check-path}</c>; a gRPC app: <c>AppCallbackHealthCheck/HealthCheck</c>);
 /// <c>--app-health-threshold</c> consecutive failures make the app unhealthy, one success makes it
-/// healthy again. While it is unhealthy, invocations of it fail fast. The app counts as healthy until a
-/// probe says otherwise.
+/// healthy again. While it is unhealthy, invocations of it fail fast. As in daprd (apphealth.New:
+/// "Initial state is unhealthy until we validate it"), the app starts unhealthy and a probe must pass
+/// before invocations, pub/sub and input bindings reach it; the threshold applies only once it has been
+/// healthy. The first probe runs as soon as the app accepts connections (daprd starts probing after it
+/// waited for the app port), not one interval later, so a healthy app is not held back.
 /// </summary>
-public sealed partial class AppHealth(AppChannel channel, IAppCallback app, SatcarOptions options, ILogger<AppHealth> logger, TimeProvider timeProvider)
+public sealed partial class AppHealth(
+    AppChannel channel, IAppCallback app, AppReadiness readiness, SatcarOptions options, ILogger<AppHealth> logger, TimeProvider timeProvider)
     : BackgroundService
 {
     private readonly List<Func<bool, string, CancellationToken, Task>> _listeners = [];
-    private volatile bool _healthy = true;
+    private volatile bool _healthy = !(options.AppHealthCheck && channel.BaseUri is not null);
+    private bool _probedHealthy;
     private int _failures;
 
-    /// <summary>True unless health checks are on and the app failed the threshold of probes in a row.</summary>
+    /// <summary>True when health checks are off; else true once a probe passed, until the app fails the threshold of probes in a row.</summary>
     public bool IsHealthy => _healthy;
 
     public bool Enabled => options.AppHealthCheck && channel.BaseUri is not null;
@@ -40,6 +45,15 @@ public sealed partial class AppHealth(AppChannel channel, IAppCallback app, Satc
             return;
         }
 
+        try
+        {
+            await readiness.Reached.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
         using var timer = new PeriodicTimer(options.AppHealthProbeInterval, timeProvider);
         do
         {
@@ -56,7 +70,11 @@ public sealed partial class AppHealth(AppChannel channel, IAppCallback app, Satc
         _healthy = ok || (_failures < options.AppHealthThreshold && wasHealthy);
         if (_healthy != wasHealthy)
         {
-            if (_healthy)
+            if (_healthy && !_probedHealthy)
+            {
+                Log.AppFirstHealthy(logger, output);
+            }
+            else if (_healthy)
             {
                 Log.AppHealthy(logger, output);
             }
@@ -65,7 +83,12 @@ public sealed partial class AppHealth(AppChannel channel, IAppCallback app, Satc
                 Log.AppUnhealthy(logger, _failures, output);
             }
         }
+        else if (!_healthy && !_probedHealthy && _failures == 1)
+        {
+            Log.AppNotHealthyYet(logger, output);
+        }
 
+        _probedHealthy |= _healthy;
         Func<bool, string, CancellationToken, Task>[] listeners;
         lock (_listeners)
         {
@@ -97,5 +120,11 @@ public sealed partial class AppHealth(AppChannel channel, IAppCallback app, Satc
 
         [LoggerMessage(EventId = 1611, Level = LogLevel.Warning, Message = "The app is unhealthy after {Failures} failed probes ({Output}); invocations of it fail until it recovers")]
         public static partial void AppUnhealthy(ILogger logger, int failures, string output);
+
+        [LoggerMessage(EventId = 1612, Level = LogLevel.Information, Message = "The app passed its first health probe ({Output}); invocations, pub/sub and input bindings reach it from now on")]
+        public static partial void AppFirstHealthy(ILogger logger, string output);
+
+        [LoggerMessage(EventId = 1613, Level = LogLevel.Warning, Message = "The app failed its first health probe ({Output}); it stays unhealthy until a probe passes")]
+        public static partial void AppNotHealthyYet(ILogger logger, string output);
     }
 }

@@ -13,10 +13,14 @@ public sealed partial class AppReadiness(AppChannel channel, ILogger<AppReadines
     private static readonly TimeSpan s_interval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_dialTimeout = TimeSpan.FromSeconds(1);
 
+    private readonly TaskCompletionSource _reached = NewReached(channel.BaseUri is null);
     private volatile bool _reachable = channel.BaseUri is null;
 
     /// <summary>True once the app accepted a connection (or when there is no app).</summary>
     public bool IsReachable => _reachable;
+
+    /// <summary>Completes once the app accepted a connection (at once when there is no app).</summary>
+    public Task Reached => _reached.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,6 +35,7 @@ public sealed partial class AppReadiness(AppChannel channel, ILogger<AppReadines
             if (await CanConnectAsync(uri, stoppingToken))
             {
                 _reachable = true;
+                _reached.TrySetResult();
                 Log.AppReachable(logger, uri.Host, uri.Port);
                 return;
             }
@@ -44,6 +49,17 @@ public sealed partial class AppReadiness(AppChannel channel, ILogger<AppReadines
                 return;
             }
         }
+    }
+
+    private static TaskCompletionSource NewReached(bool already)
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (already)
+        {
+            reached.SetResult();
+        }
+
+        return reached;
     }
 
     private static async Task<bool> CanConnectAsync(Uri uri, CancellationToken cancellationToken)

@@ -66,7 +66,7 @@ public sealed class SatelliteTopology : IAsyncDisposable
         return app;
     }
 
-    /// <summary>Starts a satcar for <paramref name="appId"/> on <paramref name="address"/>, its app (if any) on another host.</summary>
+    /// <summary>Starts a satcar for <paramref name="appId"/> on <paramref name="address"/>, its app (if any) on another host; with <c>--enable-app-health-check</c>, returns once the first probe passed.</summary>
     public async Task<SatcarProcess> SatcarAsync(
         string appId, string address, FakeApp? app = null, IEnumerable<string>? extraArgs = null,
         IReadOnlyDictionary<string, string?>? environment = null, bool withPeerSecret = true, int? peerPort = null)
@@ -97,6 +97,12 @@ public sealed class SatelliteTopology : IAsyncDisposable
 
         var satcar = await SatcarProcess.RunAsync(args, env, address, waitForApp: app is not null);
         _owned.Add(satcar);
+        if (args.Contains("--enable-app-health-check"))
+        {
+            // The app is unhealthy until its first probe passes, as in daprd; the tests start healthy apps.
+            await satcar.WaitForOutputAsync("The app passed its first health probe");
+        }
+
         return satcar;
     }
 

@@ -67,7 +67,7 @@ public sealed class InputBindingRunnerTests : IAsyncLifetime
         _channel = new AppChannel(options);
         _readiness = new AppReadiness(_channel, NullLogger<AppReadiness>.Instance, TimeProvider.System);
         var callback = new HttpAppCallback(_channel, options, NullLogger<HttpAppCallback>.Instance);
-        _health = new AppHealth(_channel, callback, options, NullLogger<AppHealth>.Instance, TimeProvider.System);
+        _health = new AppHealth(_channel, callback, _readiness, options, NullLogger<AppHealth>.Instance, TimeProvider.System);
         _runner = new InputBindingRunner(_store, _channel, callback, _readiness, _health, _log, TimeProvider.System);
         await _readiness.StartAsync(CancellationToken.None);
         await _health.StartAsync(CancellationToken.None);
@@ -203,10 +203,16 @@ public sealed class InputBindingRunnerTests : IAsyncLifetime
         var binding = new ManualInputBinding();
         _store.Set(TestComponents.Loaded("orders", "bindings.test", binding, ("direction", "input")));
         await StartRunnerAsync(healthChecks: true);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!_health.IsHealthy && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
         Assert.True(await binding.EmitAsync("before"));
 
         _appHealthy = false;
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        deadline = DateTime.UtcNow.AddSeconds(10);
         while (_health.IsHealthy && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20);
@@ -236,7 +242,7 @@ public sealed class InputBindingRunnerTests : IAsyncLifetime
         using var channel = new AppChannel(options);
         using var readiness = new AppReadiness(channel, NullLogger<AppReadiness>.Instance, TimeProvider.System);
         var callback = new HttpAppCallback(channel, options, NullLogger<HttpAppCallback>.Instance);
-        using var health = new AppHealth(channel, callback, options, NullLogger<AppHealth>.Instance, TimeProvider.System);
+        using var health = new AppHealth(channel, callback, readiness, options, NullLogger<AppHealth>.Instance, TimeProvider.System);
         var log = new RecordingLogger<InputBindingRunner>();
         using var runner = new InputBindingRunner(_store, channel, callback, readiness, health, log, TimeProvider.System);
         await runner.StartAsync(CancellationToken.None);

@@ -220,6 +220,39 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Daprds_older_flag_names_take_effect_and_logs_can_be_json()
+    {
+        MemoryStore();
+        var port = Ports.Free();
+        await using var satcar = SatcarProcess.Start(
+            ["run", "--app-id", "old", "--dapr-http-port", port.ToString(), "--dapr-listen-addresses", "127.0.0.1",
+                "--components-path", Resources, "--dapr-http-max-request-size", "1", "--log-as-json"]);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var metadata = await Eventually(() => client.GetStringAsync("/v1.0/metadata"), satcar);
+        Assert.Contains("\"name\":\"statestore\"", metadata, StringComparison.Ordinal);
+
+        // --dapr-http-max-request-size is in MB: 1 MB passes, a byte more does not.
+        static StringContent Items(int valueLength) =>
+            new($$"""[{"key":"k","value":"{{new string('x', valueLength)}}"}]""", Encoding.UTF8, "application/json");
+        const int Framing = 24; // the bytes of the JSON around the value
+        using (var fits = await client.PostAsync("/v1.0/state/statestore", Items((1024 * 1024) - Framing)))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, fits.StatusCode);
+        }
+
+        using (var over = await client.PostAsync("/v1.0/state/statestore", Items((1024 * 1024) - Framing + 1)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, over.StatusCode);
+            Assert.Contains("ERR_BODY_READ", await over.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // Every line the satcar wrote is one JSON object.
+        var lines = satcar.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.NotEmpty(lines);
+        Assert.All(lines, line => Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(line).RootElement.ValueKind));
+    }
+
+    [Fact]
     public async Task The_http_port_comes_from_dapr_http_port_when_no_flag_is_given()
     {
         var port = Ports.Free();

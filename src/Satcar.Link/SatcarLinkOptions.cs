@@ -34,6 +34,14 @@ public sealed class SatcarLinkOptions
     /// <summary>How long the satcar may be silent during a request before the link gives up.</summary>
     public TimeSpan ActivityTimeout { get; set; } = TimeSpan.FromSeconds(100);
 
+    /// <summary>
+    /// Kestrel runs the link's request processing on the thread that read the request instead of the thread pool
+    /// (<c>UnsafePreferInlineScheduling</c>). The link's own code never blocks, so this is safe, and it pays off with
+    /// the runtime's inline socket completions (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>), a
+    /// process-wide setting that <c>satcar link</c> turns on; a link hosted inside an app leaves both to the app.
+    /// </summary>
+    public bool InlineScheduling { get; set; }
+
     /// <summary>Every problem with these options, each naming its setting.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -31,32 +31,18 @@ internal static class BenchCommand
         return command;
     }
 
-    /// <summary>
-    /// Read once, when the process creates its first socket. With it, socket completions run on the thread that polls
-    /// the sockets instead of hopping to the thread pool, so the measuring client parses a response and writes the next
-    /// request on the thread that saw the bytes arrive, as ab's single loop does; safe here because the measuring code
-    /// never blocks. An explicit setting in the environment wins.
-    /// </summary>
-    private const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-
-    /// <summary>
-    /// Read at the same moment: how many threads poll the sockets. One, like ab's single loop, so that with inline
-    /// completions one thread runs the whole client. The runtime's default (one per core) spreads the connections over
-    /// two threads on the 2-vCPU machine, which took measurably more context switches per request from the cores the
-    /// server needs (perf stat against the bench target: 0.96 against 0.48 at -k -c 4, 3.2 against 2.1 without
-    /// keep-alive). An explicit setting in the environment wins.
-    /// </summary>
-    private const string PollingThreads = "DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT";
+    // Socket settings for the async engine (the epoll engine does not use .NET's socket loop):
+    // - inline completions: the measuring client parses a response and writes the next request on the thread that saw
+    //   the bytes arrive, as ab's single loop does; safe here because the measuring code never blocks;
+    // - one polling thread, like ab's single loop, so that with inline completions one thread runs the whole client.
+    //   The runtime's default (one per core) spread the connections over two threads on the 2-vCPU machine, which took
+    //   measurably more context switches per request from the cores the server needs (perf stat against the bench
+    //   target: 0.96 against 0.48 at -k -c 4, 3.2 against 2.1 without keep-alive).
 
     private static async Task<int> RunAsync(BenchSettings settings, CancellationToken cancellationToken)
     {
-        foreach (var (name, value) in new[] { (InlineCompletions, "1"), (PollingThreads, "1") })
-        {
-            if (Environment.GetEnvironmentVariable(name) is null)
-            {
-                Environment.SetEnvironmentVariable(name, value);
-            }
-        }
+        SocketEnvironment.Default(SocketEnvironment.InlineCompletions, "1");
+        SocketEnvironment.Default(SocketEnvironment.PollingThreads, "1");
 
         var interactive = !settings.Json && !Console.IsOutputRedirected;
         if (settings.Compare.Count > 0)

@@ -57,6 +57,11 @@ public sealed class LinkHost : IAsyncDisposable
                 Listen(kestrel, options.ListenAddress, port, HttpProtocols.Http2);
             }
         });
+        if (options.InlineScheduling)
+        {
+            builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
+        }
+
         builder.Services.AddSingleton(options);
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<LinkForwarder>();

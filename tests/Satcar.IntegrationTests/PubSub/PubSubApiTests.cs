@@ -108,19 +108,7 @@ public sealed class PubSubFixture : IAsyncLifetime
             waitForApp: true);
         Client = new HttpClient { BaseAddress = Satcar.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
 
-        // Subscriptions start once the app is reachable; wait until all of them are in force.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            using var metadata = JsonDocument.Parse(await Client.GetStringAsync("/v1.0/metadata"));
-            if (metadata.RootElement.TryGetProperty("subscriptions", out var subscriptions) && subscriptions.GetArrayLength() == 7)
-            {
-                break;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"subscriptions did not start. Output:\n{Satcar.Output}");
-            await Task.Delay(100);
-        }
+        await SubscriptionWait.UntilStartedAsync(Client, Satcar, 7);
     }
 
     public async Task DisposeAsync()

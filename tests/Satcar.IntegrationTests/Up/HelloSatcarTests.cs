@@ -52,7 +52,8 @@ public sealed partial class HelloSatcarTests
         environment["CONSUL_HOST"] = "127.0.0.1";
         environment["CONSUL_PORT"] = consul.Port.ToString();
         environment["REDIS_PORT"] = Satcar.Testing.Ports.Free("127.0.0.1").ToString();
-        await using var up = UpProcess.Start(HelloSatcarSample.RedisConsulTopology, environment, "--no-build");
+        // Runs for a fixed time once everything is up, as a script would, and then stops by itself.
+        await using var up = UpProcess.Start(HelloSatcarSample.RedisConsulTopology, environment, "--no-build", "--for", "20s");
 
         await up.WaitForOutputAsync("Successfully persisted state for Order ID: ", Startup);
         var latest = await LatestOrderAsync(environment["ORDERSTORE_PORT"]!);
@@ -70,7 +71,8 @@ public sealed partial class HelloSatcarTests
         Assert.Equal("127.0.0.3", orderStore.Address);
         Assert.Equal(environment["ORDERSTORE_PEER_PORT"], orderStore.Meta["DAPR_PORT"]);
 
-        Assert.Equal(0, await up.TerminateAsync(ExitTimeout));
+        Assert.Equal(0, await up.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("satcar up: 20s have passed", up.Output, StringComparison.Ordinal);
         Assert.Contains(up.Started(), p => p.Name == "redis");
         up.AssertNothingLeftRunning();
     }

@@ -103,7 +103,7 @@ internal static class RunCommand
         public readonly Option<string?> MaxBodySize = new("--max-body-size") { Description = "The largest request body accepted, such as 4Mi (default)." };
         public readonly Option<int?> MaxRequestSizeMb = new("--dapr-http-max-request-size") { Description = "Deprecated: the largest request body in MB; use --max-body-size.", Hidden = true };
         public readonly Option<bool?> EnableApiLogging = new("--enable-api-logging") { Description = "Log every API call." };
-        public readonly Option<string?> HostAddress = new("--host-address") { Description = "The address other satcars reach this one on (an IP or FQDN; default DAPR_HOST_IP, else detected)." };
+        public readonly Option<string?> HostAddress = new("--host-address") { Description = "The address other satcars reach this one on (an IP or FQDN; default DAPR_HOST_IP, else the peer listen address when it is one address, else detected)." };
         public readonly Option<int> MetricsPort = new("--metrics-port") { Description = "Reported to Configuration placeholders as DAPR_METRICS_PORT.", DefaultValueFactory = _ => 9090 };
         public readonly Option<int> ProfilePort = new("--profile-port") { Description = "Reported to Configuration placeholders as DAPR_PROFILE_PORT.", DefaultValueFactory = _ => 7777 };
         public readonly Option<int> GracefulShutdownSeconds = new("--dapr-graceful-shutdown-seconds") { Description = "How long a shutdown may take.", DefaultValueFactory = _ => 5 };

@@ -11,6 +11,24 @@ namespace Satcar.Runtime.Hosting;
 /// </summary>
 public static class HostAddress
 {
+    /// <summary>
+    /// The address to register when none is given: a peer port bound to one address (<c>--dapr-internal-grpc-listen-address</c>)
+    /// can be reached only there, so that address (daprd registers 127.0.0.1 for a loopback one); otherwise
+    /// <see cref="Detect"/>.
+    /// </summary>
+    public static string For(string? peerListenAddress)
+    {
+        if (peerListenAddress == "localhost")
+        {
+            return IPAddress.Loopback.ToString();
+        }
+
+        return IPAddress.TryParse(peerListenAddress?.Trim('[', ']'), out var bound)
+            && !bound.Equals(IPAddress.Any) && !bound.Equals(IPAddress.IPv6Any)
+            ? bound.ToString()
+            : Detect();
+    }
+
     public static string Detect()
     {
         try

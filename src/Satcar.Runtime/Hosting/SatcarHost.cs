@@ -70,7 +70,7 @@ public sealed partial class SatcarHost : IAsyncDisposable
             throw new SatcarStartException(errors);
         }
 
-        options.HostAddress ??= HostAddress.Detect();
+        options.HostAddress ??= HostAddress.For(options.PeerListenAddress);
         if (options.PeersEnabled)
         {
             // The peer port must be known before Configuration files are expanded (${DAPR_PORT}).

@@ -79,7 +79,7 @@ public sealed class Http1EngineTests
         // Answers completely but never closes although the request said Connection: close: ab waits for the close, and
         // so does satcar bench, until -s.
         await using var server = MisbehavingServer.Answering(Ok);
-        var (_, summary) = await RunAsync(server.Url, requests: 2, keepAlive: false, timeoutSeconds: 1, engine: engine);
+        var (_, summary) = await RunAsync(server.Url, requests: 2, keepAlive: false, timeoutSeconds: 3, engine: engine);
 
         Assert.Equal(0, summary.Completed);
         var failure = Assert.Single(summary.Failures);
@@ -172,7 +172,7 @@ public sealed class Http1EngineTests
                 await Task.Delay(5, ct);
             }
         });
-        var (_, summary) = await RunAsync(server.Url, requests: 1, timeoutSeconds: 1, engine: engine);
+        var (_, summary) = await RunAsync(server.Url, requests: 1, timeoutSeconds: 3, engine: engine);
 
         Assert.Equal(FailureReason.Timeout, Assert.Single(summary.Failures).Reason);
     }

@@ -20,12 +20,12 @@ public sealed partial class AppHealth(
     : BackgroundService
 {
     private readonly List<Func<bool, string, CancellationToken, Task>> _listeners = [];
-    private volatile bool _healthy = !(options.AppHealthCheck && channel.BaseUri is not null);
+    private volatile bool _healthy;
     private bool _probedHealthy;
     private int _failures;
 
     /// <summary>True when health checks are off; else true once a probe passed, until the app fails the threshold of probes in a row.</summary>
-    public bool IsHealthy => _healthy;
+    public bool IsHealthy => !Enabled || _healthy;
 
     public bool Enabled => options.AppHealthCheck && channel.BaseUri is not null;
 

@@ -501,8 +501,7 @@ public sealed class ResourceLoader(ComponentRegistry registry)
             {
                 // The resolver's own fields (a Consul address, an interval), which would otherwise surface only when
                 // the satcar starts its resolver, after the resources had been reported valid.
-                var resolverConfiguration = specJson["nameResolution"]?["configuration"] as JsonObject ?? [];
-                foreach (var problem in registry.NameResolverProblems(component, resolverConfiguration))
+                foreach (var problem in registry.NameResolverProblems(component, ReadNameResolution(specJson)!.Configuration))
                 {
                     fields.Problem("spec.nameResolution.configuration", problem);
                 }

@@ -10,15 +10,16 @@ generator() {
   if [ -n "${generator_cpus:-}" ]; then taskset -c "$generator_cpus" "$@"; else "$@"; fi
 }
 
-# ab_measure ROUND MODE URL [ab options...]: one ab run. mean_ms is ab's "Time per request" (concurrency × time
-# taken / complete requests); the percentiles come from its -e file (µs resolution, unlike its printed table).
+# ab_measure ROUND MODE URL [ab options...]: one ab run, recorded as tool $ab_tool (default "ab"). mean_ms is ab's
+# "Time per request" (concurrency × time taken / complete requests); the percentiles come from its -e file (µs
+# resolution, unlike its printed table).
 ab_measure() {
   local round=$1 mode=$2 url=$3
   shift 3
   local out pct
   out=$(mktemp) pct=$(mktemp)
   generator ab -n "$requests" -e "$pct" "$@" "$url" >"$out" 2>&1 || { cat "$out" >&2; rm -f "$out" "$pct"; return 1; }
-  python3 - "$out" "$pct" "$round" "$mode" >>"$rows" <<'PY'
+  python3 - "$out" "$pct" "$round" "$mode" "${ab_tool:-ab}" >>"$rows" <<'PY'
 import json, re, sys
 text = open(sys.argv[1]).read()
 pct = dict(line.split(",") for line in open(sys.argv[2]).read().splitlines()[1:])
@@ -26,7 +27,7 @@ def num(pattern, default=0.0):
     m = re.search(pattern, text)
     return float(m.group(1)) if m else default
 print(json.dumps({
-    "round": int(sys.argv[3]), "tool": "ab", "mode": sys.argv[4],
+    "round": int(sys.argv[3]), "tool": sys.argv[5], "mode": sys.argv[4],
     "mean_ms": num(r"Time per request:\s+([\d.]+) \[ms\] \(mean\)"), "total_mean_ms": None,
     "p50_ms": float(pct["50"]), "p90_ms": float(pct["90"]), "p99_ms": float(pct["99"]),
     "rps": num(r"Requests per second:\s+([\d.]+)"),
@@ -66,8 +67,9 @@ PY
   rm -f "$out" "$pct"
 }
 
-# agreement_report ROWS FACTS TITLE OUT.md: medians over rounds per tool and mode, satcar/ab ratios, and the verdict
-# (means within 10%).
+# agreement_report ROWS FACTS TITLE OUT.md: medians over rounds per tool and mode; per round, satcar's mean over the
+# mean of that round's two ab runs, and the ab-control/ab ratio (the machine's own drift between two runs of one
+# tool); their medians and spreads; and the verdict (the median of satcar's per-round ratios within 10%).
 agreement_report() {
   python3 - "$@" <<'PY'
 import json, statistics, sys
@@ -75,39 +77,70 @@ rows_file, facts_file, title, out = sys.argv[1:5]
 rows = [json.loads(l) for l in open(rows_file) if l.strip()]
 modes = list(dict.fromkeys(r["mode"] for r in rows))
 rounds = max(r["round"] for r in rows)
+tools = [t for t in ("ab", "satcar", "ab-control") if any(r["tool"] == t for r in rows)]
 def vals(tool, mode, field):
     return [r[field] for r in rows if r["tool"] == tool and r["mode"] == mode and r.get(field) is not None]
 def med(tool, mode, field):
     v = vals(tool, mode, field)
     return statistics.median(v) if v else None
-def spread(tool, mode, field):
-    v = vals(tool, mode, field)
-    return f"{min(v):.3f}–{max(v):.3f}" if v else "-"
+def spread(v):
+    return f"{min(v):.2f}–{max(v):.2f}" if v else "-"
 def f(x, d=3):
     return "-" if x is None else f"{x:.{d}f}"
+def rounds_of(mode):
+    by_round = {}
+    for r in rows:
+        if r["mode"] == mode:
+            by_round.setdefault(r["round"], {})[r["tool"]] = r
+    return by_round.values()
+def versus_ab(mode, field, base_field=None):
+    """satcar's field over the mean of ab's (base_field) runs in the same round (ab and ab-control), per round."""
+    base_field = base_field or field
+    out = []
+    for p in rounds_of(mode):
+        base = [p[t][base_field] for t in ("ab", "ab-control") if t in p and p[t].get(base_field)]
+        if "satcar" in p and p["satcar"].get(field) is not None and base:
+            out.append(p["satcar"][field] / statistics.mean(base))
+    return out
+def control(mode):
+    """ab-control's mean over ab's in the same round: how far two runs of one tool drift apart."""
+    return [p["ab-control"]["mean_ms"] / p["ab"]["mean_ms"] for p in rounds_of(mode)
+            if "ab" in p and "ab-control" in p and p["ab"]["mean_ms"]]
+def pmed(v):
+    return statistics.median(v) if v else None
 lines = [f"# {title}", "", "Machine and tools:", "", "```", open(facts_file).read().strip(), "```", ""]
-lines += [f"Medians over {rounds} interleaved rounds (each round runs every tool × mode once, in a shuffled order; "
-          "min–max of the round values in brackets). `mean` is \"Time per request\" for both tools "
-          "(concurrency × time taken / complete requests); `satcar per-request mean` is the mean of satcar's measured "
-          "total times; percentiles come from each tool's `-e` file (ab's index rule in both).", ""]
+lines += [f"Medians over {rounds} rounds. Each round takes the modes in a shuffled order and runs ab, satcar and ab "
+          "again (`ab-control`) back to back for each, in a shuffled order; min–max of the round values in brackets. "
+          "`mean` is \"Time per request\" for both tools (concurrency × time taken / complete requests); `satcar "
+          "per-request mean` is the mean of satcar's measured total times; percentiles come from each tool's `-e` file "
+          "(ab's index rule in both).", ""]
 lines += ["| mode | tool | mean ms | satcar per-request mean ms | p50 ms | p90 ms | p99 ms | req/s | failed | non-2xx | keep-alive |",
           "|---|---|---|---|---|---|---|---|---|---|---|"]
 for m in modes:
-    for t in ("ab", "satcar"):
+    for t in tools:
         failed = sum(vals(t, m, "failed")); non2xx = sum(vals(t, m, "non2xx")); ka = sum(vals(t, m, "keepalive"))
-        lines.append(f"| {m} | {t} | {f(med(t, m, 'mean_ms'))} ({spread(t, m, 'mean_ms')}) | {f(med(t, m, 'total_mean_ms'))} | "
+        v = vals(t, m, "mean_ms")
+        rng = f"{min(v):.3f}–{max(v):.3f}" if v else "-"
+        lines.append(f"| {m} | {t} | {f(med(t, m, 'mean_ms'))} ({rng}) | {f(med(t, m, 'total_mean_ms'))} | "
                      f"{f(med(t, m, 'p50_ms'))} | {f(med(t, m, 'p90_ms'))} | {f(med(t, m, 'p99_ms'))} | {f(med(t, m, 'rps'), 0)} | {failed} | {non2xx} | {ka} |")
-lines += ["", "| mode | satcar/ab mean | satcar/ab p50 | satcar/ab p90 | satcar per-request mean / ab mean | means within 10%? |",
-          "|---|---|---|---|---|---|"]
+lines += ["", "Ratios within each round (median over rounds, min–max in brackets). `satcar/ab` divides satcar's value by "
+          "the mean of the round's two ab runs. `ab-control/ab` divides one ab run by the other: how far the same tool "
+          "drifts between back-to-back runs on this machine, the resolution the comparison can have. `ratio of "
+          "medians` divides satcar's median by ab's in the table above (the verdict of the reports before 2026-11-25-1159).", "",
+          "| mode | satcar/ab mean | ab-control/ab mean | satcar/ab p50 | satcar/ab p90 | satcar per-request mean / ab mean | ratio of medians | means within 10%? |",
+          "|---|---|---|---|---|---|---|---|"]
 verdicts = []
 for m in modes:
-    def ratio(field, a_field=None):
-        s, a = med("satcar", m, field), med("ab", m, a_field or field)
-        return s / a if s is not None and a else None
-    r = ratio("mean_ms")
+    mean_ratios = versus_ab(m, "mean_ms")
+    r = pmed(mean_ratios)
     ok = r is not None and abs(r - 1) <= 0.10
     verdicts.append((m, ok, r))
-    lines.append(f"| {m} | {f(r, 2)} | {f(ratio('p50_ms'), 2)} | {f(ratio('p90_ms'), 2)} | {f(ratio('total_mean_ms', 'mean_ms'), 2)} | {'yes' if ok else 'no'} |")
+    drift = control(m)
+    s_med, a_med = med("satcar", m, "mean_ms"), med("ab", m, "mean_ms")
+    lines.append(f"| {m} | {f(r, 2)} ({spread(mean_ratios)}) | {f(pmed(drift), 2)} ({spread(drift)}) | "
+                 f"{f(pmed(versus_ab(m, 'p50_ms')), 2)} | {f(pmed(versus_ab(m, 'p90_ms')), 2)} | "
+                 f"{f(pmed(versus_ab(m, 'total_mean_ms', 'mean_ms')), 2)} | "
+                 f"{f(s_med / a_med if s_med is not None and a_med else None, 2)} | {'yes' if ok else 'no'} |")
 # ab speaks HTTP/1.0: a response without Content-Length (chunked) makes the server close, so ab reconnects for every
 # request even with -k while satcar keeps the connection; such a mode does not compare like with like.
 unlike = []
@@ -119,9 +152,9 @@ agree = [m for m, ok, _ in verdicts if ok]
 disagree = [f"{m} ({f(r, 2)}×)" for m, ok, r in verdicts if not ok]
 lines += ["", "## Verdict", ""]
 if not disagree:
-    lines.append(f"The means agree within 10% in every mode ({', '.join(agree)}).")
+    lines.append(f"The means agree within 10% (median of the per-round ratios) in every mode ({', '.join(agree)}).")
 else:
-    lines.append(f"The means agree within 10% in {len(agree)} of {len(verdicts)} modes"
+    lines.append(f"The means agree within 10% (median of the per-round ratios) in {len(agree)} of {len(verdicts)} modes"
                  + (f" ({', '.join(agree)})" if agree else "") + f"; they do not in {', '.join(disagree)}.")
 if unlike:
     lines += ["", "Not like for like: " + "; ".join(unlike) + ". With -k, ab (HTTP/1.0) keeps a connection only when "

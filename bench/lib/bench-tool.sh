@@ -83,8 +83,8 @@ def vals(tool, mode, field):
 def med(tool, mode, field):
     v = vals(tool, mode, field)
     return statistics.median(v) if v else None
-def spread(v):
-    return f"{min(v):.2f}–{max(v):.2f}" if v else "-"
+def spread(v, d=2):
+    return f"{min(v):.{d}f}–{max(v):.{d}f}" if v else "-"
 def f(x, d=3):
     return "-" if x is None else f"{x:.{d}f}"
 def rounds_of(mode):
@@ -119,9 +119,7 @@ lines += ["| mode | tool | mean ms | satcar per-request mean ms | p50 ms | p90 m
 for m in modes:
     for t in tools:
         failed = sum(vals(t, m, "failed")); non2xx = sum(vals(t, m, "non2xx")); ka = sum(vals(t, m, "keepalive"))
-        v = vals(t, m, "mean_ms")
-        rng = f"{min(v):.3f}–{max(v):.3f}" if v else "-"
-        lines.append(f"| {m} | {t} | {f(med(t, m, 'mean_ms'))} ({rng}) | {f(med(t, m, 'total_mean_ms'))} | "
+        lines.append(f"| {m} | {t} | {f(med(t, m, 'mean_ms'))} ({spread(vals(t, m, 'mean_ms'), 3)}) | {f(med(t, m, 'total_mean_ms'))} | "
                      f"{f(med(t, m, 'p50_ms'))} | {f(med(t, m, 'p90_ms'))} | {f(med(t, m, 'p99_ms'))} | {f(med(t, m, 'rps'), 0)} | {failed} | {non2xx} | {ka} |")
 lines += ["", "Ratios within each round (median over rounds, min–max in brackets). `satcar/ab` divides satcar's value by "
           "the mean of the round's two ab runs. `ab-control/ab` divides one ab run by the other: how far the same tool "

@@ -21,12 +21,15 @@
 # rounds), so the spread is between runs. With 9 rounds of 20000 requests echo-k1 shared came out at 1.14x; with 20 of
 # 10000, at 1.04x and 1.01x; a hand run of 25 triples of that mode alone, at 1.03x with ab against itself at 1.00x.
 #
-# Every mode runs in two placements (performance.md §6.1: "optionally pin the generator … report both if they
-# differ"): shared, where generator and server float over all cores, and pinned (label suffix "/pinned"), where the
-# generator runs on CPU 0 and the server's threads on the other CPUs. On a 2-core machine the shared placement also
-# measures how much CPU the generator takes from the server: a .NET client costs more per request than ab's C loop, and
-# at -c 4 that shows as latency. The pinned placement separates the two, so it answers whether both tools measure the
-# same server. A machine with one CPU runs only the shared placement.
+# Every mode runs in three placements (performance.md §6.1: "optionally pin the generator … report both if they
+# differ"; label suffix in the report after the mode): shared, where generator and server float over all cores; pinned
+# ("/pinned"), where the generator runs on CPU 0 and the server's threads on the other CPUs; and one-cpu ("/one-cpu"),
+# where generator and server both run on CPU 0. Pinned and one-cpu fix the two ways the scheduler can place a
+# one-at-a-time exchange: across two CPUs (every hand-over wakes the other CPU) or on one (no cross-CPU wake-up, but
+# client and server take turns on it). Shared leaves that choice to the scheduler, which makes it differently from run
+# to run: at GET -k -c 1 a run's median is near the one-cpu figure, near the pinned one, or a mix (0.04 or 0.085 ms
+# here), for either tool. On a 2-core machine shared also measures how much CPU the generator takes from the server.
+# A machine with one CPU runs only the shared placement.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/bench-tool.sh"
@@ -37,14 +40,18 @@ full_requests=${2:-10000}
 satcar_warmup=10000
 cpus=$(nproc)
 placements="shared"
-if [ "$cpus" -gt 1 ]; then placements="shared pinned"; fi
+if [ "$cpus" -gt 1 ]; then placements="shared pinned one-cpu"; fi
 placements=${PLACEMENTS:-$placements}
 modes=${MODES:-ping-k1 ping-k4 echo-k1 healthz-c1}
 for mode in $modes; do
   case $mode in ping-k1 | ping-k4 | echo-k1 | healthz-c1) ;; *) echo "unknown mode $mode (ping-k1, ping-k4, echo-k1, healthz-c1)" >&2; exit 2 ;; esac
 done
 for placement in $placements; do
-  case $placement in shared) ;; pinned) [ "$cpus" -gt 1 ] || { echo "pinned needs more than one CPU" >&2; exit 2; } ;; *) echo "unknown placement $placement (shared, pinned)" >&2; exit 2 ;; esac
+  case $placement in
+    shared) ;;
+    pinned | one-cpu) [ "$cpus" -gt 1 ] || { echo "$placement needs more than one CPU" >&2; exit 2; } ;;
+    *) echo "unknown placement $placement (shared, pinned, one-cpu)" >&2; exit 2 ;;
+  esac
 done
 need ab apache2-utils
 need curl curl
@@ -68,13 +75,11 @@ base="http://127.0.0.1:$port"
 
 # place PLACEMENT: sets the server's CPUs (all its threads) and the generators' CPUs for the next measurement.
 place() {
-  if [ "$1" = pinned ]; then
-    taskset -a -p -c "1-$((cpus - 1))" "$kestrel_pid" >/dev/null
-    generator_cpus=0
-  else
-    taskset -a -p -c "0-$((cpus - 1))" "$kestrel_pid" >/dev/null
-    generator_cpus=
-  fi
+  case $1 in
+    pinned) taskset -a -p -c "1-$((cpus - 1))" "$kestrel_pid" >/dev/null; generator_cpus=0 ;;
+    one-cpu) taskset -a -p -c 0 "$kestrel_pid" >/dev/null; generator_cpus=0 ;;
+    *) taskset -a -p -c "0-$((cpus - 1))" "$kestrel_pid" >/dev/null; generator_cpus= ;;
+  esac
 }
 python3 -c 'import json; print(json.dumps({"order": "x" * 1000}))' >"$work/body.json"
 
@@ -91,7 +96,7 @@ dotnet "$satcar_dll" bench -q -k -c 4 -n "$requests" -p "$work/body.json" -T app
 measure() {
   local round=$1 tool=$2 mode=$3 placement=$4 run=satcar_measure label=$3 ab_tool=$2
   if [ "$tool" != satcar ]; then run=ab_measure; fi
-  if [ "$placement" = pinned ]; then label="$mode/pinned"; fi
+  if [ "$placement" != shared ]; then label="$mode/$placement"; fi
   place "$placement"
   case $mode in
     ping-k1) requests=$full_requests; $run "$round" "$label" "$base/ping" -k -c 1 ;;
@@ -119,7 +124,7 @@ machine_facts "$work/facts.txt"
 {
   echo "requests per measurement: $full_requests (healthz-c1: $((full_requests / 2))); satcar bench --warmup $satcar_warmup in the same process; one generator at a time"
   echo "modes: $modes"
-  echo "placements: $placements (shared: generator and server unpinned; pinned, modes marked /pinned: generator on CPU 0, server on CPUs 1-$((cpus - 1)))"
+  echo "placements: $placements (shared: generator and server unpinned; pinned, modes marked /pinned: generator on CPU 0, server on CPUs 1-$((cpus - 1)); one-cpu, modes marked /one-cpu: generator and server on CPU 0)"
   echo "target: Satcar.BenchTargets (Release), Kestrel on 127.0.0.1"
   echo "load average (1, 5, 15 min) at the start (before the build): $load_before; after: $load_after"
 } >>"$work/facts.txt"

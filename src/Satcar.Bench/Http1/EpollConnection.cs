@@ -24,7 +24,10 @@ internal sealed class EpollConnection(
     : IDisposable
 {
     private readonly ResponseReader _reader = new();
-    private Socket? _socket;
+
+    // The connection's socket descriptor, -1 while it has none. Only this connection, on the loop's thread, opens and
+    // closes it; closing it also takes it out of the epoll set.
+    private int _fd = -1;
     private uint _watching;
     private Exchange _exchange;
     private AddressCursor _address;
@@ -38,12 +41,6 @@ internal sealed class EpollConnection(
 
     /// <summary>A request is in flight.</summary>
     public bool Busy { get; private set; }
-
-    /// <summary>
-    /// The socket's descriptor, for epoll and connect. The socket stays open for the call: only this connection, on the
-    /// loop's thread, disposes it.
-    /// </summary>
-    private int Fd => (int)_socket!.SafeHandle.DangerousGetHandle();
 
     /// <summary>Starts request number <paramref name="number"/>, with its <c>-s</c> deadline.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -81,8 +78,12 @@ internal sealed class EpollConnection(
     /// <summary>Closes the connection; for a worker with no more requests, so an idle socket cannot wake the loop.</summary>
     public void Close()
     {
-        _socket?.Dispose();
-        _socket = null;
+        if (_fd >= 0)
+        {
+            LinuxInterop.Close(_fd);
+            _fd = -1;
+        }
+
         _watching = 0;
         _reader.Clear();
     }
@@ -92,9 +93,9 @@ internal sealed class EpollConnection(
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool BeginAttempt()
     {
-        _mayRetry = _socket is not null && _attempt == 0;
+        _mayRetry = _fd >= 0 && _attempt == 0;
         _exchange.BeginAttempt();
-        if (_socket is not null)
+        if (_fd >= 0)
         {
             return StartSending();
         }
@@ -112,18 +113,14 @@ internal sealed class EpollConnection(
     // A non-blocking connect, so that the connections of -c > 1 open side by side; EPOLLOUT says when it ended.
     private bool Connect()
     {
-        try
+        _fd = LinuxInterop.OpenStreamSocket(_address.Current.AddressFamily);
+        if (_fd < 0)
         {
-            _socket = Connector.NewSocket(_address.Current);
-            _socket.Blocking = false;
-        }
-        catch (SocketException e)
-        {
-            return End(e, timedOut: false);
+            return End(new SocketException(), timedOut: false);
         }
 
         var address = target.NativeAddress(_address.Index);
-        if (LinuxInterop.Connect(Fd, address, address.Length) == 0)
+        if (LinuxInterop.Connect(_fd, address, address.Length) == 0)
         {
             return OnConnected();
         }
@@ -131,20 +128,7 @@ internal sealed class EpollConnection(
         return Marshal.GetLastPInvokeError() == LinuxInterop.InProgress ? Watch(LinuxInterop.EpollOut) : OnConnectFailed(new SocketException());
     }
 
-    private bool OnConnectEnded()
-    {
-        SocketError error;
-        try
-        {
-            error = (SocketError)(int)_socket!.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
-        }
-        catch (SocketException e)
-        {
-            return OnConnectFailed(e);
-        }
-
-        return error == SocketError.Success ? OnConnected() : OnConnectFailed(new SocketException((int)error));
-    }
+    private bool OnConnectEnded() => LinuxInterop.ConnectResult(_fd) is { } error ? OnConnectFailed(error) : OnConnected();
 
     // As Connector.ConnectAsync: the next address, while there is one.
     private bool OnConnectFailed(SocketException error)
@@ -175,7 +159,7 @@ internal sealed class EpollConnection(
     private bool Send()
     {
         var rest = request.Bytes.AsSpan(_sent);
-        var sent = LinuxInterop.Send(Fd, ref MemoryMarshal.GetReference(rest), rest.Length, LinuxInterop.NoSignal);
+        var sent = LinuxInterop.Send(_fd, ref MemoryMarshal.GetReference(rest), rest.Length, LinuxInterop.NoSignal);
         if (sent < 0)
         {
             return LinuxInterop.MustWait() ? Watch(LinuxInterop.EpollOut) : End(new SocketException(), timedOut: false);
@@ -249,7 +233,7 @@ internal sealed class EpollConnection(
     private nint ReceiveSome()
     {
         var free = _reader.FreeSpace;
-        return LinuxInterop.Receive(Fd, ref MemoryMarshal.GetReference(free), free.Length, flags: 0);
+        return LinuxInterop.Receive(_fd, ref MemoryMarshal.GetReference(free), free.Length, flags: 0);
     }
 
     private bool CompleteAndClose()
@@ -290,7 +274,7 @@ internal sealed class EpollConnection(
             return false;
         }
 
-        var failed = _watching == 0 ? epoll.Add(Fd, events, (ulong)slot) : epoll.Modify(Fd, events, (ulong)slot);
+        var failed = _watching == 0 ? epoll.Add(_fd, events, (ulong)slot) : epoll.Modify(_fd, events, (ulong)slot);
         if (failed is not null)
         {
             return End(failed, timedOut: false);

@@ -80,9 +80,10 @@ rounds = max(r["round"] for r in rows)
 tools = [t for t in ("ab", "satcar", "ab-control") if any(r["tool"] == t for r in rows)]
 def vals(tool, mode, field):
     return [r[field] for r in rows if r["tool"] == tool and r["mode"] == mode and r.get(field) is not None]
-def med(tool, mode, field):
-    v = vals(tool, mode, field)
+def pmed(v):
     return statistics.median(v) if v else None
+def med(tool, mode, field):
+    return pmed(vals(tool, mode, field))
 def spread(v, d=2):
     return f"{min(v):.{d}f}–{max(v):.{d}f}" if v else "-"
 def f(x, d=3):
@@ -106,8 +107,6 @@ def control(mode):
     """ab-control's mean over ab's in the same round: how far two runs of one tool drift apart."""
     return [p["ab-control"]["mean_ms"] / p["ab"]["mean_ms"] for p in rounds_of(mode)
             if "ab" in p and "ab-control" in p and p["ab"]["mean_ms"]]
-def pmed(v):
-    return statistics.median(v) if v else None
 lines = [f"# {title}", "", "Machine and tools:", "", "```", open(facts_file).read().strip(), "```", ""]
 lines += [f"Medians over {rounds} rounds. Each round takes the modes in a shuffled order and runs ab, satcar and ab "
           "again (`ab-control`) back to back for each, in a shuffled order; min–max of the round values in brackets. "

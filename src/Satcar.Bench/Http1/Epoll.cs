@@ -27,13 +27,13 @@ internal sealed class Epoll : IDisposable
     /// <param name="maxEvents">Most ready events one <see cref="Wait"/> returns.</param>
     public Epoll(int maxEvents)
     {
-        _epoll = LinuxInterop.EpollCreate(LinuxInterop.EpollCloseOnExec);
+        _epoll = LinuxInterop.EpollCreate(LinuxInterop.CloseOnExec);
         if (_epoll.IsInvalid)
         {
             throw new SocketException();
         }
 
-        _wake = LinuxInterop.EventFd(0, LinuxInterop.EventFdNonBlocking | LinuxInterop.EventFdCloseOnExec);
+        _wake = LinuxInterop.EventFd(0, LinuxInterop.NonBlocking | LinuxInterop.CloseOnExec);
         if (_wake.IsInvalid)
         {
             var error = new SocketException();

@@ -30,7 +30,12 @@ internal static partial class LinuxInterop
     /// <summary><c>EINPROGRESS</c>: a non-blocking connect has started; EPOLLOUT says when it ended.</summary>
     public const int InProgress = 115;
 
-    public const int EpollCloseOnExec = 0x80000;
+    /// <summary><c>O_CLOEXEC</c>, which epoll_create1, eventfd and socket all take: not inherited by child processes.</summary>
+    public const int CloseOnExec = 0x80000;
+
+    /// <summary><c>O_NONBLOCK</c>, which eventfd and socket take: calls return EAGAIN instead of waiting.</summary>
+    public const int NonBlocking = 0x800;
+
     public const int EpollAdd = 1;
     public const int EpollModify = 3;
     public const uint EpollIn = 0x001;
@@ -39,16 +44,12 @@ internal static partial class LinuxInterop
     /// <summary><c>MSG_NOSIGNAL</c>: a send on a connection the peer closed fails with EPIPE instead of raising SIGPIPE.</summary>
     public const int NoSignal = 0x4000;
 
-    public const int EventFdNonBlocking = 0x800;
-    public const int EventFdCloseOnExec = 0x80000;
-
     /// <summary><c>EAFNOSUPPORT</c>: an address family the engine cannot open a socket for.</summary>
     private const int FamilyNotSupported = 97;
     private const int InternetFamily = 2;
     private const int Internet6Family = 10;
 
-    // socket(2) type: SOCK_STREAM, created non-blocking and close-on-exec (no fcntl afterwards).
-    private const int StreamNonBlockingCloseOnExec = 1 | 0x800 | 0x80000;
+    private const int Stream = 1;
     private const int TcpProtocol = 6;
     private const int TcpNoDelay = 1;
     private const int SocketLevel = 1;
@@ -109,7 +110,7 @@ internal static partial class LinuxInterop
             return -1;
         }
 
-        var fd = Socket(domain, StreamNonBlockingCloseOnExec, TcpProtocol);
+        var fd = Socket(domain, Stream | NonBlocking | CloseOnExec, TcpProtocol);
         var on = 1;
         if (fd >= 0 && SetSocketOption(fd, TcpProtocol, TcpNoDelay, ref on, sizeof(int)) != 0)
         {
